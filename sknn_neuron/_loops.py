@@ -11,7 +11,6 @@ estimator's attributes change only after the whole call succeeded.
 import warnings
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
@@ -39,7 +38,7 @@ def run_stochastic(est, X, y, sample_weight, incremental, first, on_epoch=None):
                 "The validation set is too small. Increase 'validation_fraction' or the size of your dataset."
             )
         n_val = _shapes.bucket_size(X_val.shape[0])
-        validation = tuple(jnp.asarray(a) for a in _shapes.pad(X_val, y_val, w_val, n_val))
+        validation = tuple(jax.device_put(a) for a in _shapes.pad(X_val, y_val, w_val, n_val))
 
     n_samples = X.shape[0]
     batch_size = min(200, n_samples) if est.batch_size == "auto" else est.batch_size
@@ -49,18 +48,18 @@ def run_stochastic(est, X, y, sample_weight, incremental, first, on_epoch=None):
         order = np.random.default_rng([est._seed, est.n_iter_]).permutation(n_samples)
         X, y, sample_weight = X[order], y[order], sample_weight[order]
     n_pad, batch = _shapes.padded_rows(n_samples, batch_size)
-    X_pad, y_pad, w_pad = (jnp.asarray(a) for a in _shapes.pad(X, y, sample_weight, n_pad))
+    X_pad, y_pad, w_pad = (jax.device_put(a) for a in _shapes.pad(X, y, sample_weight, n_pad))
     data = (X_pad, y_pad, w_pad, np.int32(-(-n_samples // batch)))
 
     config = _train.EpochConfig(
         est._model_config(), est.solver, est.nesterovs_momentum, est.learning_rate, batch,
         est.shuffle, early_stopping, EPOCHS_PER_CALL,
     )  # fmt: skip
-    params = [(jnp.asarray(W), jnp.asarray(b)) for W, b in zip(est.coefs_, est.intercepts_)]
+    params = [(jax.device_put(W), jax.device_put(b)) for W, b in zip(est.coefs_, est.intercepts_)]
     optimizer_kind = (est.solver, est.nesterovs_momentum)
     if getattr(est, "_opt_kind", None) == optimizer_kind and not first:
         treedef = _train.opt_state_treedef(config, params)
-        opt_state = jax.tree.unflatten(treedef, [jnp.asarray(leaf) for leaf in est._opt_state])
+        opt_state = jax.tree.unflatten(treedef, [jax.device_put(leaf) for leaf in est._opt_state])
     else:
         opt_state = _train.init_opt_state(config, params)
     best_loss = np.inf if est.best_loss_ is None else est.best_loss_
@@ -85,7 +84,7 @@ def run_stochastic(est, X, y, sample_weight, incremental, first, on_epoch=None):
             raise _divergence_error(est.solver)
         n_done = int(n_done)
         for name, values in history.items():
-            curves[name].extend(float(v) for v in np.asarray(values[:n_done]))
+            curves[name].extend(float(v) for v in np.asarray(values)[:n_done])
         epoch = est.n_iter_ + len(curves["loss"])
         if est.verbose:
             print(f"Iteration {epoch}, loss = {curves['loss'][-1]:.8f}")
@@ -131,8 +130,8 @@ def run_stochastic(est, X, y, sample_weight, incremental, first, on_epoch=None):
 def run_lbfgs(est, X, y, sample_weight):
     """Train ``est`` with L-BFGS, full batch, in one compiled call."""
     n_pad = _shapes.bucket_size(X.shape[0])
-    data = tuple(jnp.asarray(a) for a in _shapes.pad(X, y, sample_weight, n_pad))
-    params = [(jnp.asarray(W), jnp.asarray(b)) for W, b in zip(est.coefs_, est.intercepts_)]
+    data = tuple(jax.device_put(a) for a in _shapes.pad(X, y, sample_weight, n_pad))
+    params = [(jax.device_put(W), jax.device_put(b)) for W, b in zip(est.coefs_, est.intercepts_)]
     history_size = 1 << (est.max_iter - 1).bit_length()
     params, losses, n_iter, converged, finite = _train.train_lbfgs(
         est._model_config(), history_size, params, data, est._hyperparameters(X.dtype),
@@ -141,7 +140,7 @@ def run_lbfgs(est, X, y, sample_weight):
     if not bool(finite):
         raise _divergence_error("lbfgs")
     n_iter = int(n_iter)
-    curve = [float(v) for v in np.asarray(losses[:n_iter])]
+    curve = [float(v) for v in np.asarray(losses)[:n_iter]]
     est._set_params(params)
     est.n_iter_ = n_iter
     est.t_ = float(n_iter * sample_weight.sum())

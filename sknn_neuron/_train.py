@@ -231,7 +231,7 @@ def train_lbfgs(model, history_size, params, data, hyper, max_iter, max_fun):
     def value_fn(p):
         return _objective(p, X, y, w, hyper, model)[0]
 
-    optimizer = make_lbfgs()
+    optimizer = make_lbfgs(convex=len(params) == 1)
     value_and_grad = optax.value_and_grad_from_state(value_fn)
 
     def body(carry):
