@@ -19,6 +19,7 @@ milliseconds.
 # %%
 # The data
 # --------
+import sys
 import time
 import warnings
 
@@ -90,7 +91,7 @@ ax.set_ylabel("y")
 ax.set_title("y = 0.1 x + 2 + noise: one neuron against OLS")
 ax.legend()
 fig.tight_layout()
-if __name__ == "__main__":
+if __name__ == "__main__" and "sphinx_gallery" not in sys.modules:  # run as a script
     fig.savefig(__file__.replace(".py", ".png"), dpi=100)
     print("saved", __file__.replace(".py", ".png"))
 plt.show()
