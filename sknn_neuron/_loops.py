@@ -23,8 +23,9 @@ EPOCHS_PER_CALL = 50  # epochs per compiled call when nothing reports per epoch
 def run_stochastic(est, X, y, sample_weight, incremental, first, on_epoch=None):
     """Train ``est`` with its stochastic solver; one epoch if ``incremental``.
 
-    ``on_epoch(epoch, loss, score)``, if given, is called after each epoch
-    (the program then runs one epoch per call).
+    ``on_epoch(epoch, loss, score, params)``, if given, is called after each
+    epoch (the program then runs one epoch per call) with the parameters the
+    model would keep if training stopped there; a true return value stops it.
     """
     dtype = X.dtype
     early_stopping = est.early_stopping and not incremental
@@ -63,10 +64,12 @@ def run_stochastic(est, X, y, sample_weight, incremental, first, on_epoch=None):
     else:
         opt_state = _train.init_opt_state(config, params)
     best_loss = np.inf if est.best_loss_ is None else est.best_loss_
+    # A warm start competes with the best epoch of the earlier calls (whose weights it starts from).
+    best_score = -np.inf if first else getattr(est, "best_validation_score_", -np.inf)
     state = _train.TrainState(
         params=params, opt_state=opt_state, t=np.asarray(est.t_, dtype),
         lr_scale=np.asarray(est._lr_scale, dtype), best_loss=np.asarray(best_loss, dtype),
-        best_score=np.asarray(-np.inf, dtype), best_params=params,
+        best_score=np.asarray(best_score, dtype), best_params=params,
         no_improvement=np.int32(est._no_improvement_count), n_iter=np.int32(est.n_iter_),
         finite=np.bool_(True),
     )  # fmt: skip
@@ -76,8 +79,8 @@ def run_stochastic(est, X, y, sample_weight, incremental, first, on_epoch=None):
     per_epoch = bool(est.verbose) or on_epoch is not None
     budget = 1 if incremental else est.max_iter
     curves = {"loss": [], "score": [], "learning_rate": []}
-    stopped = False
-    while budget > 0 and not stopped:
+    stopped = interrupted = False
+    while budget > 0 and not (stopped or interrupted):
         n_epochs = 1 if per_epoch else min(EPOCHS_PER_CALL, budget)
         state, history, n_done, stop = _train.train_epochs(config, state, data, validation, hyper, np.int32(n_epochs), key)
         if not bool(state.finite):
@@ -91,7 +94,9 @@ def run_stochastic(est, X, y, sample_weight, incremental, first, on_epoch=None):
             if early_stopping:
                 print(f"Validation score: {curves['score'][-1]:f}")
         if on_epoch is not None:
-            on_epoch(epoch, curves["loss"][-1], curves["score"][-1] if early_stopping else None)
+            score = curves["score"][-1] if early_stopping else None
+            kept = state.best_params if early_stopping else state.params
+            interrupted = bool(on_epoch(epoch, curves["loss"][-1], score, kept))
         budget -= n_done
         stopped = bool(stop) and not incremental
 
@@ -119,7 +124,7 @@ def run_stochastic(est, X, y, sample_weight, incremental, first, on_epoch=None):
             f"{what} did not improve more than tol={est.tol:f} for {est.n_iter_no_change} "
             "consecutive epochs. Stopping."
         )
-    if not incremental and not stopped:
+    if not incremental and not (stopped or interrupted):
         warnings.warn(
             f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) reached and the "
             "optimization hasn't converged yet.",
@@ -142,6 +147,7 @@ def run_lbfgs(est, X, y, sample_weight):
     n_iter = int(n_iter)
     curve = [float(v) for v in np.asarray(losses)[:n_iter]]
     est._set_params(params)
+    est._opt_kind = None  # the stochastic optimizer's state belonged to the replaced weights
     est.n_iter_ = n_iter
     est.t_ = float(n_iter * sample_weight.sum())
     est.loss_curve_ = curve

@@ -11,7 +11,8 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from . import _model, _train
+from . import _fork, _model, _train
+from ._callbacks import CallbackSupportMixin, FitReport
 from ._loops import run_lbfgs, run_stochastic
 
 _ACTIVATIONS = StrOptions({"identity", "sigmoid", "logistic", "tanh", "relu"})
@@ -33,7 +34,7 @@ def _float_context(dtype):
     return jax.enable_x64(True) if dtype == np.float64 else contextlib.nullcontext()
 
 
-class NeuronRegressor(RegressorMixin, BaseEstimator):
+class NeuronRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     """A neuron, a layer of neurons or a small dense network, trained with JAX.
 
     ``y = f(X W + b)``: with no hidden layer this is one neuron per target
@@ -129,7 +130,7 @@ class NeuronRegressor(RegressorMixin, BaseEstimator):
         With no hidden layer: the bias, shaped as ``LinearRegression``'s.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when ``X`` has string column names.
     n_outputs_ : int
         Number of targets.
@@ -167,6 +168,16 @@ class NeuronRegressor(RegressorMixin, BaseEstimator):
     Rows are padded with zero-weight rows up to a shape bucket, so data of
     nearby sizes (cross-validation folds) share one compiled program.
     ``predict`` is a NumPy forward pass and never compiles.
+
+    With scikit-learn 1.9 or later, ``set_callbacks`` attaches callbacks of
+    the experimental :mod:`sklearn.callback` API (such as ``ProgressBar``):
+    each epoch of ``sgd`` or ``adam`` is reported when it has run, the L-BFGS
+    solve once when it ends.
+
+    JAX does not survive ``os.fork()``: ``fit`` raises a ``RuntimeError`` in
+    a process forked from one where JAX had started (joblib's
+    ``"multiprocessing"`` backend on Linux) rather than wait forever. joblib's
+    default ``"loky"`` backend and its ``"threading"`` backend work.
 
     Examples
     --------
@@ -350,17 +361,22 @@ class NeuronRegressor(RegressorMixin, BaseEstimator):
         return _canonical(self.hidden_activation)
 
     def _fit(self, X, y, sample_weight, incremental):
+        # Callbacks are set up before the snapshot: scikit-learn tears them
+        # down when fit returns or raises, and must find them then.
+        n_subtasks = 1 if incremental or self.solver == "lbfgs" else self.max_iter
+        report = FitReport(self, X, y, sample_weight, n_subtasks)
         # A refused or failed call leaves a fitted model exactly as it was.
         snapshot = dict(self.__dict__)
         try:
-            self._fit_unguarded(X, y, sample_weight, incremental)
+            self._fit_unguarded(X, y, sample_weight, incremental, report)
         except BaseException:
             self.__dict__.clear()
             self.__dict__.update(snapshot)
             raise
+        report.end()
         return self
 
-    def _fit_unguarded(self, X, y, sample_weight, incremental):
+    def _fit_unguarded(self, X, y, sample_weight, incremental, report):
         hidden = self._check_hyperparameters()
         first = not hasattr(self, "coefs_") or not (self.warm_start or incremental)
         X, y = validate_data(
@@ -383,8 +399,9 @@ class NeuronRegressor(RegressorMixin, BaseEstimator):
             self._reset(params, y_1d, out, seed=int(rng.randint(np.iinfo(np.int32).max)))
         else:
             self._check_continuation(X, y, y_1d, hidden)
+        _fork.claim_jax_runtime(type(self).__name__)
         with _float_context(X.dtype):
-            self._run_solver(X, y, sample_weight, incremental, first)
+            self._run_solver(X, y, sample_weight, incremental, first, report)
 
     def _check_hyperparameters(self):
         """Rules tying several parameters together (the rest is declarative)."""
@@ -432,12 +449,7 @@ class NeuronRegressor(RegressorMixin, BaseEstimator):
             raise ValueError("activation or loss changed since the model was fitted; refit with warm_start=False.")
 
     def _set_params(self, params):
-        self.coefs_ = [np.asarray(W) for W, _ in params]
-        self.intercepts_ = [np.asarray(b) for _, b in params]
-        if len(params) == 1:
-            W, b = self.coefs_[0], self.intercepts_[0]
-            self.coef_ = W[:, 0].copy() if self._y_1d else W.T.copy()
-            self.intercept_ = b[0] if self._y_1d else b.copy()
+        self.__dict__.update(_layer_attributes(params, self._y_1d))
 
     def _hyperparameters(self, dtype):
         values = {name: getattr(self, name) for name in _train.HYPERPARAMETERS}
@@ -446,13 +458,32 @@ class NeuronRegressor(RegressorMixin, BaseEstimator):
     def _model_config(self):
         return _train.ModelConfig(self._hidden_activation, self.out_activation_, self.loss)
 
-    def _run_solver(self, X, y, sample_weight, incremental, first):
+    def _run_solver(self, X, y, sample_weight, incremental, first, report):
         if self.solver == "lbfgs":
             run_lbfgs(self, X, y, sample_weight)
-        else:
-            run_stochastic(self, X, y, sample_weight, incremental, first)
+            report.subtask("lbfgs", {})
+            return
+
+        def report_epoch(epoch, loss, score, params):
+            return report.subtask(
+                f"epoch {epoch}", lambda: {**_layer_attributes(params, self._y_1d), "n_iter_": epoch, "loss_": loss}
+            )
+
+        on_epoch = report_epoch if report.listening else None
+        run_stochastic(self, X, y, sample_weight, incremental, first, on_epoch=on_epoch)
 
 
 def _canonical(activation):
     return "logistic" if activation == "sigmoid" else activation
 
+
+def _layer_attributes(params, y_1d):
+    """Fitted attributes of the weights: ``coefs_``, ``intercepts_`` (and ``coef_``, ``intercept_``)."""
+    coefs = [np.asarray(W) for W, _ in params]
+    intercepts = [np.asarray(b) for _, b in params]
+    attributes = {"coefs_": coefs, "intercepts_": intercepts}
+    if len(params) == 1:
+        W, b = coefs[0], intercepts[0]
+        attributes["coef_"] = W[:, 0].copy() if y_1d else W.T.copy()
+        attributes["intercept_"] = b[0] if y_1d else b.copy()
+    return attributes
