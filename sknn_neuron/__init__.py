@@ -2,7 +2,8 @@
 regressor, trained by JAX-compiled optax solvers."""
 
 from ._display import LossCurveDisplay
+from ._persistence import load_model, save_model
 from ._regressor import NeuronRegressor
 
-__all__ = ["LossCurveDisplay", "NeuronRegressor"]
+__all__ = ["LossCurveDisplay", "NeuronRegressor", "load_model", "save_model"]
 __version__ = "0.1.0"

@@ -100,7 +100,15 @@ def run_stochastic(est, X, y, sample_weight, incremental, first, on_epoch=None):
         budget -= n_done
         stopped = bool(stop) and not incremental
 
-    n_epochs = len(curves["loss"])
+    losses = curves["loss"]
+    if not (incremental or early_stopping) and losses[-1] > 1e6 * max(losses[0], np.finfo(dtype).tiny):
+        # float64 can hold an exploding loss for long; say so rather than stay silent.
+        warnings.warn(
+            f"Solver {est.solver!r} diverged: the loss grew from {losses[0]:.3g} to {losses[-1]:.3g}. "
+            "Scale the data (e.g. StandardScaler) or lower learning_rate_init.",
+            ConvergenceWarning,
+        )
+    n_epochs = len(losses)
     est._set_params(state.best_params if early_stopping else state.params)
     est._opt_state = [np.asarray(leaf) for leaf in jax.tree.leaves(state.opt_state)]
     est._opt_kind = optimizer_kind

@@ -138,6 +138,8 @@ class NeuronRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         Number of layers, input and output included.
     out_activation_ : str
         The output activation in use (``"exp"`` for the Poisson loss).
+    hidden_activation_ : str
+        The hidden layers' activation the model was fitted with.
     n_iter_ : int
         Epochs run (``sgd``, ``adam``) or L-BFGS iterations.
     t_ : float
@@ -325,6 +327,8 @@ class NeuronRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         self : object
             The updated estimator.
         """
+        if hasattr(self, "coefs_"):  # _fit_context validates the first call only
+            self._validate_params()
         return self._fit(X, y, sample_weight, incremental=True)
 
     def predict(self, X):
@@ -344,7 +348,7 @@ class NeuronRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         params = list(zip(self.coefs_, self.intercepts_))
         with np.errstate(over="ignore"):
-            y = _model.forward(params, X, self._hidden_activation, self.out_activation_, xp=np)
+            y = _model.forward(params, X, self.hidden_activation_, self.out_activation_, xp=np)
         y = y.astype(X.dtype, copy=False)
         return y.ravel() if self._y_1d else y
 
@@ -427,6 +431,7 @@ class NeuronRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         self._y_1d, self._seed = y_1d, seed
         self._set_params(params)
         self.out_activation_ = out_activation
+        self.hidden_activation_ = self._hidden_activation
         self.n_outputs_ = params[-1][1].shape[0]
         self.n_layers_ = len(params) + 1
         self.n_iter_, self.t_ = 0, 0.0
@@ -445,6 +450,8 @@ class NeuronRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
                 f"hidden_layer_sizes={self.hidden_layer_sizes!r} differs from the fitted layers "
                 f"{[W.shape[1] for W in self.coefs_[:-1]]}; refit with warm_start=False."
             )
+        if len(self.coefs_) > 1 and self._hidden_activation != self.hidden_activation_:
+            raise ValueError("hidden_activation changed since the model was fitted; refit with warm_start=False.")
         if self._output_activation() != self.out_activation_:
             raise ValueError("activation or loss changed since the model was fitted; refit with warm_start=False.")
 
@@ -456,7 +463,7 @@ class NeuronRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         return {name: np.asarray(value, dtype) for name, value in values.items()}
 
     def _model_config(self):
-        return _train.ModelConfig(self._hidden_activation, self.out_activation_, self.loss)
+        return _train.ModelConfig(self.hidden_activation_, self.out_activation_, self.loss)
 
     def _run_solver(self, X, y, sample_weight, incremental, first, report):
         if self.solver == "lbfgs":
