@@ -41,6 +41,7 @@ def run_stochastic(est, X, y, sample_weight, incremental, first, on_epoch=None):
         n_val = _shapes.bucket_size(X_val.shape[0])
         validation = tuple(jax.device_put(a) for a in _shapes.pad(X_val, y_val, w_val, n_val))
 
+    X, y, sample_weight = _shapes.drop_zero_weight(X, y, sample_weight)
     n_samples = X.shape[0]
     batch_size = min(200, n_samples) if est.batch_size == "auto" else est.batch_size
     if est.batch_size != "auto" and est.batch_size > n_samples and not incremental:
@@ -142,6 +143,7 @@ def run_stochastic(est, X, y, sample_weight, incremental, first, on_epoch=None):
 
 def run_lbfgs(est, X, y, sample_weight):
     """Train ``est`` with L-BFGS, full batch, in one compiled call."""
+    X, y, sample_weight = _shapes.drop_zero_weight(X, y, sample_weight)
     n_pad = _shapes.bucket_size(X.shape[0])
     data = tuple(jax.device_put(a) for a in _shapes.pad(X, y, sample_weight, n_pad))
     params = [(jax.device_put(W), jax.device_put(b)) for W, b in zip(est.coefs_, est.intercepts_)]

@@ -53,10 +53,46 @@ def padded_rows(n, batch_size):
 
 
 def pad(X, y, sample_weight, n_pad):
-    """Copy ``(X, y, sample_weight)`` into ``n_pad`` rows, zero-weight padding."""
+    """Copy ``(X, y, sample_weight)`` into ``n_pad`` rows, zero-weight padding.
+
+    The arrays are 64-byte aligned, so that JAX's CPU backend can use them in
+    place instead of copying them once more.
+
+    Examples
+    --------
+    >>> X_pad, y_pad, w_pad = pad(np.ones((3, 2)), np.ones((3, 1)), np.ones(3), 16)
+    >>> X_pad.shape, float(w_pad.sum()), X_pad.ctypes.data % 64
+    ((16, 2), 3.0, 0)
+    """
     n = X.shape[0]
-    X_pad = np.zeros((n_pad, X.shape[1]), dtype=X.dtype)
-    y_pad = np.zeros((n_pad, y.shape[1]), dtype=y.dtype)
-    w_pad = np.zeros(n_pad, dtype=sample_weight.dtype)
-    X_pad[:n], y_pad[:n], w_pad[:n] = X, y, sample_weight
-    return X_pad, y_pad, w_pad
+    padded = []
+    for a in (X, y, sample_weight):
+        out = _aligned_zeros((n_pad, *a.shape[1:]), a.dtype)
+        out[:n] = a
+        padded.append(out)
+    return tuple(padded)
+
+
+def drop_zero_weight(X, y, sample_weight):
+    """Remove the rows of weight zero: they contribute nothing, exactly.
+
+    No batch can then be empty of weight, and no step is spent on them.
+
+    Examples
+    --------
+    >>> X, y, w = drop_zero_weight(np.arange(3.0)[:, None], np.ones((3, 1)), np.array([1.0, 0.0, 2.0]))
+    >>> X.ravel().tolist(), w.tolist()
+    ([0.0, 2.0], [1.0, 2.0])
+    """
+    keep = sample_weight > 0
+    if keep.all():
+        return X, y, sample_weight
+    return X[keep], y[keep], sample_weight[keep]
+
+
+def _aligned_zeros(shape, dtype, alignment=64):
+    dtype = np.dtype(dtype)
+    n_bytes = int(np.prod(shape)) * dtype.itemsize
+    raw = np.zeros(n_bytes + alignment, dtype=np.uint8)
+    offset = -raw.ctypes.data % alignment
+    return raw[offset : offset + n_bytes].view(dtype).reshape(shape)

@@ -1,0 +1,307 @@
+"""The benchmark scenarios; each returns its Markdown section.
+
+``SIZES`` holds the full and the ``--quick`` problem sizes. Functions named
+``child_*`` run inside a fresh interpreter (see ``harness.run_child``).
+"""
+
+import gc
+import time
+
+import numpy as np
+from harness import best_of, markdown_table, ms, quiet, ratio, run_child
+from measure import linear_data, memory_pass_seconds, mlp_epoch, ours_epoch, seed_data, sgd_regressor_epoch
+
+SIZES = {
+    "full": {
+        "epochs": [(1_000_000, 100), (100_000, 20)],
+        "epoch_batches": (32, 64, 256, 1024),
+        "epochs_large": 5,
+        "epochs_small": 10,
+        "grid": (10_000, 20),
+        "exact": (100_000, 20),
+        "hidden": (100_000, 20),
+        "hidden_batches": (32, 200),
+        "repeat": 5,
+    },
+    "quick": {
+        "epochs": [(50_000, 20)],
+        "epoch_batches": (32, 256),
+        "epochs_large": 2,
+        "epochs_small": 4,
+        "grid": (2_000, 10),
+        "exact": (10_000, 20),
+        "hidden": (10_000, 20),
+        "hidden_batches": (200,),
+        "repeat": 2,
+    },
+}
+GRID_LEARNING_RATES = [0.0003, 0.001, 0.003, 0.01]
+GRID_ALPHAS = [1e-5, 1e-3, 1e-1]
+
+
+# --------------------------------------------------------------- 1. seed
+SEED_ESTIMATORS = {
+    "NeuronRegressor(solver='sgd'), blog settings": "neuron-sgd",
+    "NeuronRegressor() (lbfgs)": "neuron-lbfgs",
+    "SGDRegressor (constant eta0=0.01, 200 epochs)": "sgd-regressor",
+    "MLPRegressor((), solver='sgd'), blog settings": "mlp",
+    "Keras Dense(1), SGD(0.01), batch 32, 200 epochs": "keras",
+    "LinearRegression": "linear",
+}
+BLOG = {"learning_rate_init": 0.01, "batch_size": 32, "max_iter": 200, "momentum": 0.0, "alpha": 0.0, "tol": 0.0}
+
+
+def _seed_estimator(kind):
+    if kind == "keras":
+        import keras
+
+        class KerasDense:
+            def fit(self, X, y):
+                model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+                model.compile(loss="mean_squared_error", optimizer=keras.optimizers.SGD(learning_rate=0.01))
+                model.fit(X, y, epochs=200, batch_size=32, verbose=0)
+                W, b = model.layers[-1].get_weights()
+                self.coef_, self.intercept_, self.n_iter_ = W[:, 0], b[0], 200
+                return self
+
+        return KerasDense()
+    from sklearn.linear_model import LinearRegression, SGDRegressor
+    from sklearn.neural_network import MLPRegressor
+
+    from sknn_neuron import NeuronRegressor
+
+    return {
+        "neuron-sgd": lambda: NeuronRegressor(solver="sgd", random_state=0, **BLOG),
+        "neuron-lbfgs": lambda: NeuronRegressor(random_state=0),
+        "sgd-regressor": lambda: SGDRegressor(
+            penalty=None, learning_rate="constant", eta0=0.01, max_iter=200, tol=None, random_state=0
+        ),
+        "mlp": lambda: MLPRegressor(hidden_layer_sizes=(), solver="sgd", random_state=0, n_iter_no_change=200, **BLOG),
+        "linear": LinearRegression,
+    }[kind]()
+
+
+def child_seed(kind, repeat):
+    """Cold first fit (after the imports) and best warm fit of one estimator."""
+    start = time.perf_counter()
+    try:
+        import sklearn  # noqa: F401
+
+        import sknn_neuron  # noqa: F401
+
+        if kind == "keras":
+            import keras  # noqa: F401
+    except ImportError:
+        return {"missing": True}
+    import_s = time.perf_counter() - start
+    X, y = seed_data()
+    start = time.perf_counter()
+    est = quiet(lambda: _seed_estimator(kind).fit(X, y))
+    cold = time.perf_counter() - start
+    warm = best_of(lambda: quiet(lambda: _seed_estimator(kind).fit(X, y)), repeat)
+    coef, intercept = (est.coefs_[0], est.intercepts_[0]) if hasattr(est, "coefs_") else (est.coef_, est.intercept_)
+    n_iter = getattr(est, "n_iter_", None)
+    n_iter = None if n_iter is None else int(np.max(n_iter))
+    return {"import": import_s, "cold": cold, "warm": warm, "coef": float(np.ravel(coef)[0]),
+            "intercept": float(np.ravel(intercept)[0]),
+            "n_iter": n_iter}  # fmt: skip
+
+
+def seed(size):
+    results = {name: run_child("seed", kind=kind, repeat=size["repeat"]) for name, kind in SEED_ESTIMATORS.items()}
+    base = results["NeuronRegressor(solver='sgd'), blog settings"]
+    rows = []
+    for name, r in results.items():
+        if r.get("missing"):
+            rows.append([name, "not installed", "", "", "", "", "", ""])
+            continue
+        rows.append([
+            name, ms(r["import"]), ms(r["cold"]), ms(r["warm"]), ratio(r["warm"], base["warm"]),
+            f"{r['coef']:.4f}", f"{r['intercept']:.4f}", r["n_iter"] if r["n_iter"] is not None else "",
+        ])  # fmt: skip
+    table = markdown_table(
+        ["estimator", "import ms", "cold fit ms", "warm fit ms", "warm / ours (sgd) warm", "coef", "intercept",
+         "epochs"],
+        rows,
+    )  # fmt: skip
+    return (
+        "## 1. Seed: 50 x 1, y = 0.1 x + 2 + N(0, 0.1)\n\n"
+        "Each estimator in a fresh interpreter: imports, then the first fit (cold: compiles), then the best "
+        f"of {size['repeat']} fits of new estimators (warm).\n\n" + table
+    )
+
+
+# --------------------------------------------------------- 2. epoch throughput
+def epochs(size):
+    from sklearn.neural_network import MLPRegressor
+
+    from sknn_neuron import NeuronRegressor
+
+    common = {"learning_rate_init": 0.001, "random_state": 0}
+    rows = []
+    for n, d in size["epochs"]:
+        X, y = linear_data(n, d, np.float32)
+        n_epochs = size["epochs_large"] if n * d >= 10**7 else size["epochs_small"]
+        sgd_epoch = sgd_regressor_epoch(X, y, n_epochs)
+        for b in size["epoch_batches"]:
+            ours = lambda e, b=b: NeuronRegressor(solver="sgd", batch_size=b, max_iter=e, tol=0.0, **common)
+            epoch, fixed = ours_epoch(ours, X, y, n_epochs)
+            numpy_pass, memory_pass = memory_pass_seconds(X)
+            mlp = mlp_epoch(
+                lambda e, b=b: MLPRegressor(hidden_layer_sizes=(), solver="sgd", batch_size=b, max_iter=e, **common),
+                X,
+                y,
+            )
+            rows.append([
+                f"{n:,} x {d}", b, ms(numpy_pass), ms(memory_pass), ms(epoch), ratio(epoch, memory_pass), ms(fixed),
+                ms(sgd_epoch), ratio(sgd_epoch, epoch), ms(mlp), ratio(mlp, epoch),
+            ])  # fmt: skip
+        del X, y
+        gc.collect()
+    table = markdown_table(
+        ["data (float32)", "batch", "X.sum() ms", "jnp.sum(X) ms", "ours ms/epoch", "ours / jnp.sum(X)",
+         "ours fixed ms/fit", "SGDRegressor ms/epoch", "SGDRegressor / ours", "MLPRegressor ms/epoch",
+         "MLPRegressor / ours"],
+        rows,
+    )  # fmt: skip
+    return (
+        "## 2. Epoch throughput: minibatch SGD (momentum 0.9), one linear neuron\n\n"
+        f"ours: time inside the compiled epoch program per epoch ({size['epochs_large']} epochs on the large data, "
+        f"{size['epochs_small']} on the small; best of 2 fits after a compiling one); 'fixed' is the rest of a fit "
+        "(validation, host-side shuffle, padding, transfer). SGDRegressor: its own epoch timer (one row per step, "
+        "no batches). MLPRegressor: its minibatch loop over one epoch. Memory pass: NumPy's X.sum() and a jitted "
+        "jnp.sum(X) on the device copy (the streaming floor the ratio uses), medians of 5, measured "
+        "beside each row.\n\n" + table
+    )
+
+
+# ----------------------------------------------------------- 3. grid search
+def child_grid(n_samples, n_features, max_iter):
+    import compilations
+    from sklearn.linear_model import SGDRegressor
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.neural_network import MLPRegressor
+
+    from sknn_neuron import NeuronRegressor
+
+    X, y = linear_data(n_samples, n_features, np.float64)
+    candidates = {
+        "NeuronRegressor(solver='sgd')": (
+            NeuronRegressor(solver="sgd", max_iter=max_iter, random_state=0),
+            {"learning_rate_init": GRID_LEARNING_RATES, "alpha": GRID_ALPHAS},
+        ),
+        "SGDRegressor": (
+            SGDRegressor(max_iter=max_iter, random_state=0),
+            {"eta0": GRID_LEARNING_RATES, "alpha": GRID_ALPHAS},
+        ),
+        "MLPRegressor((), solver='sgd')": (
+            MLPRegressor(hidden_layer_sizes=(), solver="sgd", max_iter=max_iter, random_state=0),
+            {"learning_rate_init": GRID_LEARNING_RATES, "alpha": GRID_ALPHAS},
+        ),
+    }
+    results = {}
+    for name, (estimator, grid) in candidates.items():
+        runs = []
+        for _ in range(2):  # cold, then the same search again
+            search = GridSearchCV(estimator, grid, cv=5)
+            with compilations.CompilationCounter() as compiled:
+                start = time.perf_counter()
+                quiet(lambda search=search: search.fit(X, y))
+                wall = time.perf_counter() - start
+            runs.append({"wall": wall, "total": compiled.total, "training": compiled.training,
+                         "summary": compiled.summary(), "score": float(search.best_score_)})  # fmt: skip
+        results[name] = runs
+    return results
+
+
+def grid(size):
+    n, d = size["grid"]
+    max_iter = 200 if n >= 10_000 else 50
+    results = run_child("grid", n_samples=n, n_features=d, max_iter=max_iter)
+    ours = results["NeuronRegressor(solver='sgd')"]
+    rows = []
+    for name, (cold, warm) in results.items():
+        rows.append([
+            name, f"{cold['wall']:.2f}", f"{warm['wall']:.2f}", ratio(cold["wall"], ours[0]["wall"]),
+            ratio(warm["wall"], ours[1]["wall"]), f"{cold['total']} ({cold['training']})",
+            f"{warm['total']} ({warm['training']})", f"{cold['score']:.4f}",
+        ])  # fmt: skip
+    table = markdown_table(
+        ["estimator", "1st search s", "2nd search s", "1st / ours", "2nd / ours", "XLA compiles 1st (training)",
+         "XLA compiles 2nd (training)", "best R^2"],
+        rows,
+    )  # fmt: skip
+    notes = "\n".join(
+        f"- {name}, 1st search compiled: {runs[0]['summary'] or 'nothing'}; 2nd search: "
+        f"{runs[1]['summary'] or 'nothing'}"
+        for name, runs in results.items()
+        if runs[0]["total"]
+    )
+    return (
+        f"## 3. GridSearchCV: 5 folds x 12 candidates (learning rate x alpha) on {n:,} x {d} float64, "
+        f"max_iter={max_iter}, default tol\n\n"
+        "In a fresh interpreter: the first search compiles, the second (identical) one shows the warm cost. "
+        "'training' counts compilations of train_epochs / train_lbfgs; the total counts every XLA program.\n\n"
+        + table
+        + ("\n\n" + notes if notes else "")
+    )
+
+
+# -------------------------------------------------------- 4. exact answer
+def exact(size):
+    from sklearn.linear_model import LinearRegression
+
+    from sknn_neuron import NeuronRegressor
+
+    n, d = size["exact"]
+    X, y = linear_data(n, d, np.float64)
+    ols = LinearRegression().fit(X, y)
+    ols_time = best_of(lambda: LinearRegression().fit(X, y), size["repeat"])
+    rows = []
+    for tol in (1e-4, 1e-6):
+        start = time.perf_counter()
+        est = quiet(lambda tol=tol: NeuronRegressor(alpha=0.0, tol=tol).fit(X, y))
+        cold = time.perf_counter() - start
+        warm = best_of(lambda tol=tol: quiet(lambda: NeuronRegressor(alpha=0.0, tol=tol).fit(X, y)), size["repeat"])
+        error = max(np.max(np.abs(est.coef_ - ols.coef_)), abs(est.intercept_ - ols.intercept_))
+        rows.append([
+            f"NeuronRegressor(alpha=0, tol={tol:g})", ms(cold), ms(warm), ratio(warm, ols_time), est.n_iter_,
+            f"{error:.1e}", "yes" if error <= 1e-4 else "no",
+        ])  # fmt: skip
+    rows.append(["LinearRegression", "", ms(ols_time), "1.0x", "", "0", "yes"])
+    table = markdown_table(
+        ["estimator", "first fit ms (compiles)", "warm fit ms", "warm / LinearRegression", "iterations",
+         "max abs diff to OLS", "within 1e-4"],
+        rows,
+    )  # fmt: skip
+    return f"## 4. Exact answer: L-BFGS against OLS on {n:,} x {d} float64\n\n" + table
+
+
+# -------------------------------------------------------- 5. hidden layers
+def hidden(size):
+    from sklearn.neural_network import MLPRegressor
+
+    from sknn_neuron import NeuronRegressor
+
+    n, d = size["hidden"]
+    X, _ = linear_data(n, d, np.float32)
+    y = np.sin(X[:, 0]) + X[:, 1] * X[:, 2] / 4 + 0.1 * X[:, 3]
+    rows = []
+    for b in size["hidden_batches"]:
+        params = {"hidden_layer_sizes": (64, 64), "solver": "sgd", "batch_size": b, "learning_rate_init": 0.001,
+                  "random_state": 0}  # fmt: skip
+        ours = lambda e, params=params: NeuronRegressor(max_iter=e, tol=0.0, **params)
+        epoch, fixed = ours_epoch(ours, X, y, size["epochs_small"])
+        mlp = mlp_epoch(lambda e, params=params: MLPRegressor(max_iter=e, **params), X, y)
+        rows.append([b, ms(epoch), ms(fixed), ms(mlp), ratio(mlp, epoch)])
+    table = markdown_table(
+        ["batch", "ours ms/epoch", "ours fixed ms/fit", "MLPRegressor ms/epoch", "MLPRegressor / ours"], rows
+    )
+    return (
+        f"## 5. Hidden layers (64, 64), relu, sgd with momentum 0.9, on {n:,} x {d} float32\n\n"
+        "ms/epoch measured as in scenario 2.\n\n" + table
+    )
+
+
+SCENARIOS = {"seed": seed, "epochs": epochs, "grid": grid, "exact": exact, "hidden": hidden}
+CHILDREN = {"seed": child_seed, "grid": child_grid}

@@ -1,0 +1,80 @@
+"""How often fitting compiles: once per program and shape, never per value.
+
+Hyperparameters are inputs of the compiled programs and row counts are padded
+to shape buckets, so refits, grid searches and cross-validation folds reuse
+the programs they have already compiled.
+"""
+
+import numpy as np
+import pytest
+from sklearn.model_selection import GridSearchCV
+
+from sknn_neuron import NeuronRegressor
+from sknn_neuron._shapes import padded_rows
+
+
+def _data(n_samples, n_features=5, seed=0, dtype=np.float64):
+    rng = np.random.RandomState(seed)
+    X = rng.uniform(-1, 1, size=(n_samples, n_features)).astype(dtype)
+    y = X @ rng.uniform(-1, 1, size=n_features) + 0.5 + rng.normal(0, 0.1, size=n_samples)
+    return X, y.astype(dtype)
+
+
+@pytest.mark.parametrize(
+    "new_params",
+    [{"learning_rate_init": 0.05}, {"alpha": 0.1}, {"momentum": 0.5}, {"learning_rate_init": 0.002, "alpha": 1e-6}],
+    ids=repr,
+)
+def test_sgd_refit_with_new_hyperparameters_compiles_nothing(count_compilations, new_params):
+    X, y = _data(300)
+    NeuronRegressor(solver="sgd", max_iter=5, random_state=0).fit(X, y)
+    X_new, y_new = _data(300, seed=1)
+    with count_compilations() as compiled:
+        NeuronRegressor(solver="sgd", max_iter=5, random_state=1, **new_params).fit(X_new, y_new)
+    assert compiled.total == 0, compiled.names
+
+
+def test_sgd_refits_stopping_at_other_epochs_compile_nothing(count_compilations):
+    X, y = _data(300)
+    params = {"solver": "sgd", "max_iter": 40, "n_iter_no_change": 2, "random_state": 0}
+    NeuronRegressor(**params).fit(X, y)
+    with count_compilations() as compiled:
+        n_iter = {NeuronRegressor(tol=tol, **params).fit(X, y).n_iter_ for tol in (1e-1, 1e-2, 1e-3, 1e-4)}
+    assert len(n_iter) > 1, "the fits should stop after different numbers of epochs"
+    assert compiled.total == 0, compiled.names
+
+
+def test_lbfgs_refit_with_new_alpha_compiles_nothing(count_compilations):
+    X, y = _data(300)
+    NeuronRegressor(alpha=1e-4).fit(X, y)
+    with count_compilations() as compiled:
+        n_iter = {NeuronRegressor(alpha=alpha).fit(X, y).n_iter_ for alpha in (1e-3, 1e-2, 1e-1, 1.0)}
+    assert len(n_iter) > 1, "the fits should run different numbers of iterations"
+    assert compiled.total == 0, compiled.names
+
+
+def test_grid_search_compiles_the_training_program_at_most_twice(count_compilations):
+    # Fresh feature count: no earlier test compiled these shapes.
+    X, y = _data(500, n_features=6)
+    grid = GridSearchCV(
+        NeuronRegressor(solver="sgd", max_iter=5, random_state=0),
+        {"learning_rate_init": [0.001, 0.003, 0.01, 0.03], "alpha": [1e-5, 1e-3, 1e-1]},
+        cv=5,
+    )
+    with count_compilations() as compiled:
+        grid.fit(X, y)
+    n_fits = 5 * 12 + 1
+    assert compiled.training <= 2, compiled.names
+    # Whatever else compiles (transfers, seeds) does so per shape, not per fit.
+    assert compiled.total < n_fits // 2, compiled.summary()
+
+
+def test_fits_of_many_sizes_compile_once_per_shape_bucket(count_compilations):
+    sizes = np.random.RandomState(0).randint(50, 401, size=60)
+    buckets = {padded_rows(int(n), min(200, int(n))) for n in sizes}
+    assert len(buckets) < len(sizes) / 4, "the buckets should merge nearby sizes"
+    with count_compilations() as compiled:
+        for i, n in enumerate(sizes):
+            X, y = _data(int(n), n_features=7, seed=i, dtype=np.float32)
+            NeuronRegressor(solver="sgd", max_iter=2, random_state=i).fit(X, y)
+    assert compiled.count("train_epochs") <= len(buckets), compiled.summary()
