@@ -59,11 +59,12 @@ def run_stochastic(est, X, y, sample_weight, incremental, first, on_epoch=None):
     )  # fmt: skip
     params = [(jax.device_put(W), jax.device_put(b)) for W, b in zip(est.coefs_, est.intercepts_)]
     optimizer_kind = (est.solver, est.nesterovs_momentum)
-    if getattr(est, "_opt_kind", None) == optimizer_kind and not first:
-        treedef = _train.opt_state_treedef(config, params)
-        opt_state = jax.tree.unflatten(treedef, [jax.device_put(leaf) for leaf in est._opt_state])
+    placeholder = _train.opt_state_placeholder(config, params)
+    reset_optimizer = first or getattr(est, "_opt_kind", None) != optimizer_kind
+    if reset_optimizer:
+        opt_state = placeholder
     else:
-        opt_state = _train.init_opt_state(config, params)
+        opt_state = jax.tree.unflatten(jax.tree.structure(placeholder), est._opt_state)
     best_loss = np.inf if est.best_loss_ is None else est.best_loss_
     # A warm start competes with the best epoch of the earlier calls (whose weights it starts from).
     best_score = -np.inf if first else getattr(est, "best_validation_score_", -np.inf)
@@ -75,7 +76,6 @@ def run_stochastic(est, X, y, sample_weight, incremental, first, on_epoch=None):
         finite=np.bool_(True),
     )  # fmt: skip
     hyper = est._hyperparameters(dtype)
-    key = jax.random.key(est._seed)
 
     per_epoch = bool(est.verbose) or on_epoch is not None
     budget = 1 if incremental else est.max_iter
@@ -83,7 +83,10 @@ def run_stochastic(est, X, y, sample_weight, incremental, first, on_epoch=None):
     stopped = interrupted = False
     while budget > 0 and not (stopped or interrupted):
         n_epochs = 1 if per_epoch else min(EPOCHS_PER_CALL, budget)
-        state, history, n_done, stop = _train.train_epochs(config, state, data, validation, hyper, np.int32(n_epochs), key)
+        state, history, n_done, stop = _train.train_epochs(
+            config, state, data, validation, hyper, np.int32(n_epochs), np.int32(est._seed), np.bool_(reset_optimizer)
+        )
+        reset_optimizer = False
         if not bool(state.finite):
             raise _divergence_error(est.solver)
         n_done = int(n_done)

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 import optax.tree_utils as otu
 from jax import lax
@@ -66,14 +67,14 @@ class TrainState(NamedTuple):
     finite: Any
 
 
-def init_opt_state(config, params):
-    """Fresh optimizer state for ``params`` (a pytree of arrays)."""
-    return make_optimizer(config.solver, config.nesterov).init(params)
+def opt_state_placeholder(config, params):
+    """Zeros shaped as the optimizer state, made without running or compiling anything.
 
-
-def opt_state_treedef(config, params):
-    """Tree structure of the optimizer state, to rebuild it from NumPy leaves."""
-    return jax.tree.structure(jax.eval_shape(functools.partial(init_opt_state, config), params))
+    ``train_epochs(..., reset_optimizer=True)`` replaces it with the real
+    initial state inside the compiled program.
+    """
+    shapes = jax.eval_shape(make_optimizer(config.solver, config.nesterov).init, params)
+    return jax.tree.map(lambda s: np.zeros(s.shape, s.dtype), shapes)
 
 
 def _all_finite(tree):
@@ -117,7 +118,7 @@ def _learning_rate(config, hyper, lr_scale, t):
 
 
 @functools.partial(jax.jit, static_argnames="config")
-def train_epochs(config, state, data, validation, hyper, n_epochs, key):
+def train_epochs(config, state, data, validation, hyper, n_epochs, seed, reset_optimizer):
     """Run at most ``n_epochs`` epochs (``<= config.epochs_per_call``).
 
     Parameters
@@ -137,8 +138,12 @@ def train_epochs(config, state, data, validation, hyper, n_epochs, key):
         Traced hyperparameters, keyed by ``HYPERPARAMETERS``.
     n_epochs : int
         Traced epoch budget of this call.
-    key : jax.Array
-        PRNG key; epoch ``e`` draws its batch order from ``fold_in(key, e)``.
+    seed : int
+        Traced; epoch ``e`` draws its batch order from
+        ``fold_in(key(seed), e)``.
+    reset_optimizer : bool
+        Traced; start from the optimizer's initial state instead of
+        ``state.opt_state`` (then a placeholder of the same structure).
 
     Returns
     -------
@@ -157,6 +162,8 @@ def train_epochs(config, state, data, validation, hyper, n_epochs, key):
     n_block_slots = -(-n_slots // per_block)
     optimizer = make_optimizer(config.solver, config.nesterov)
     total_weight = w.sum()
+    initial = optimizer.init(state.params)
+    state = state._replace(opt_state=_select(reset_optimizer, initial, state.opt_state))
     grad_fn = jax.value_and_grad(_data_loss, has_aux=True)
 
     def batch_order(state):
@@ -164,7 +171,7 @@ def train_epochs(config, state, data, validation, hyper, n_epochs, key):
         if not config.shuffle:
             return lambda j: j
         n_shuffled = n_batches // per_block * per_block
-        u = jax.random.uniform(jax.random.fold_in(key, state.n_iter), (n_block_slots,))
+        u = jax.random.uniform(jax.random.fold_in(jax.random.key(seed), state.n_iter), (n_block_slots,))
         blocks = jnp.argsort(jnp.where(jnp.arange(n_block_slots) * per_block < n_shuffled, u, 2.0))
         return lambda j: jnp.where(j < n_shuffled, blocks[j // per_block] * per_block + j % per_block, j)
 
