@@ -46,11 +46,9 @@ def run_stochastic(est, X, y, sample_weight, incremental, first, on_epoch=None):
     batch_size = min(200, n_samples) if est.batch_size == "auto" else est.batch_size
     if est.batch_size != "auto" and est.batch_size > n_samples and not incremental:
         warnings.warn("Got `batch_size` larger than sample size. It is going to be clipped.")
-    if est.shuffle:
-        order = np.random.default_rng([est._seed, est.n_iter_]).permutation(n_samples)
-        X, y, sample_weight = X[order], y[order], sample_weight[order]
+    order = np.random.default_rng([est._seed, est.n_iter_]).permutation(n_samples) if est.shuffle else None
     n_pad, batch = _shapes.padded_rows(n_samples, batch_size)
-    X_pad, y_pad, w_pad = (jax.device_put(a) for a in _shapes.pad(X, y, sample_weight, n_pad))
+    X_pad, y_pad, w_pad = (jax.device_put(a) for a in _shapes.pad(X, y, sample_weight, n_pad, order))
     data = (X_pad, y_pad, w_pad, np.int32(-(-n_samples // batch)))
 
     config = _train.EpochConfig(

@@ -52,11 +52,12 @@ def padded_rows(n, batch_size):
     return n_pad, batch_size
 
 
-def pad(X, y, sample_weight, n_pad):
+def pad(X, y, sample_weight, n_pad, order=None):
     """Copy ``(X, y, sample_weight)`` into ``n_pad`` rows, zero-weight padding.
 
-    The arrays are 64-byte aligned, so that JAX's CPU backend can use them in
-    place instead of copying them once more.
+    ``order``, if given, permutes the rows in the same copy. The arrays are
+    64-byte aligned, so that JAX's CPU backend can use them in place instead
+    of copying them once more.
 
     Examples
     --------
@@ -67,8 +68,12 @@ def pad(X, y, sample_weight, n_pad):
     n = X.shape[0]
     padded = []
     for a in (X, y, sample_weight):
-        out = _aligned_zeros((n_pad, *a.shape[1:]), a.dtype)
-        out[:n] = a
+        out = _aligned_empty((n_pad, *a.shape[1:]), a.dtype)
+        if order is None:
+            out[:n] = a
+        else:
+            np.take(a, order, axis=0, out=out[:n], mode="clip")  # 'raise' would buffer
+        out[n:] = 0
         padded.append(out)
     return tuple(padded)
 
@@ -90,9 +95,9 @@ def drop_zero_weight(X, y, sample_weight):
     return X[keep], y[keep], sample_weight[keep]
 
 
-def _aligned_zeros(shape, dtype, alignment=64):
+def _aligned_empty(shape, dtype, alignment=64):
     dtype = np.dtype(dtype)
     n_bytes = int(np.prod(shape)) * dtype.itemsize
-    raw = np.zeros(n_bytes + alignment, dtype=np.uint8)
+    raw = np.empty(n_bytes + alignment, dtype=np.uint8)
     offset = -raw.ctypes.data % alignment
     return raw[offset : offset + n_bytes].view(dtype).reshape(shape)
