@@ -18,6 +18,7 @@ from typing import NamedTuple
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from _assertions import assert_bitwise_equal
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
 from sknn_neuron import NeuronRegressor
@@ -228,29 +229,6 @@ def _call(estimator, case):
 
 def _assert_clear(excinfo):
     assert type(excinfo.value).__module__ in CLEAR_ERROR_MODULES, type(excinfo.value)
-
-
-def assert_bitwise_equal(before, after, path="estimator"):
-    """Assert two fitted states are equal bit for bit (NaN equals NaN)."""
-    assert type(before) is type(after), f"{path}: {type(before)} became {type(after)}"
-    if isinstance(before, dict):
-        assert before.keys() == after.keys(), f"{path}: {sorted(before)} became {sorted(after)}"
-        for key in before:
-            assert_bitwise_equal(before[key], after[key], f"{path}.{key}")
-    elif isinstance(before, (list, tuple)):
-        assert len(before) == len(after), path
-        for i, (a, b) in enumerate(zip(before, after)):
-            assert_bitwise_equal(a, b, f"{path}[{i}]")
-    elif isinstance(before, (np.ndarray, np.generic)):
-        assert before.dtype == after.dtype and before.shape == after.shape, path
-        if before.dtype == object:
-            assert before.tolist() == after.tolist(), path
-        else:
-            assert before.tobytes() == after.tobytes(), path
-    elif isinstance(before, float):
-        assert np.float64(before).tobytes() == np.float64(after).tobytes(), path
-    else:
-        assert before == after, path
 
 
 def _fitted_state(estimator):
