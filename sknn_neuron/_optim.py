@@ -5,7 +5,6 @@ betas in the optimizer *state*, so a compiled program takes them as inputs
 and a new value never triggers a new compilation.
 """
 
-import jax
 import jax.numpy as jnp
 import optax
 
@@ -82,6 +81,7 @@ def make_lbfgs(convex, memory_size=10):
 
     Examples
     --------
+    >>> import jax
     >>> import jax.numpy as jnp
     >>> import optax
     >>> f = lambda w: jnp.sum((w - 3.0) ** 2)
