@@ -49,11 +49,13 @@ def run_stochastic(est, X, y, sample_weight, incremental, first, on_epoch=None):
     order = np.random.default_rng([est._seed, est.n_iter_]).permutation(n_samples) if est.shuffle else None
     n_pad, batch = _shapes.padded_rows(n_samples, batch_size)
     X_pad, y_pad, w_pad = (jax.device_put(a) for a in _shapes.pad(X, y, sample_weight, n_pad, order))
-    data = (X_pad, y_pad, w_pad, np.int32(-(-n_samples // batch)))
+    n_batches = -(-n_samples // batch)
+    data = (X_pad, y_pad, w_pad, np.int32(n_batches))
+    per_block = _shapes.batches_per_block(batch, X.shape[1], X.dtype.itemsize)
 
     config = _train.EpochConfig(
         est._model_config(), est.solver, est.nesterovs_momentum, est.learning_rate, batch,
-        est.shuffle, early_stopping, EPOCHS_PER_CALL,
+        early_stopping, EPOCHS_PER_CALL,
     )  # fmt: skip
     params = [(jax.device_put(W), jax.device_put(b)) for W, b in zip(est.coefs_, est.intercepts_)]
     optimizer_kind = (est.solver, est.nesterovs_momentum)
@@ -81,8 +83,12 @@ def run_stochastic(est, X, y, sample_weight, incremental, first, on_epoch=None):
     stopped = interrupted = False
     while budget > 0 and not (stopped or interrupted):
         n_epochs = 1 if per_epoch else min(EPOCHS_PER_CALL, budget)
+        orders = _shapes.block_orders(
+            n_pad // batch, n_batches, per_block, EPOCHS_PER_CALL, est.shuffle, est._seed,
+            est.n_iter_ + len(curves["loss"]), n_epochs,
+        )  # fmt: skip
         state, history, n_done, stop = _train.train_epochs(
-            config, state, data, validation, hyper, np.int32(n_epochs), np.int32(est._seed), np.bool_(reset_optimizer)
+            config, state, data, validation, hyper, np.int32(n_epochs), orders, np.bool_(reset_optimizer)
         )
         reset_optimizer = False
         if not bool(state.finite):

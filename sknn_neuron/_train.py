@@ -22,7 +22,7 @@ import optax
 import optax.tree_utils as otu
 from jax import lax
 
-from . import _model
+from . import _model, _shapes
 from ._optim import make_lbfgs, make_optimizer, set_hyperparams
 
 HYPERPARAMETERS = (
@@ -47,7 +47,6 @@ class EpochConfig(NamedTuple):
     nesterov: bool
     schedule: str
     batch_size: int
-    shuffle: bool
     early_stopping: bool
     epochs_per_call: int
 
@@ -63,7 +62,7 @@ class TrainState(NamedTuple):
     best_score: Any
     best_params: Any
     no_improvement: Any
-    n_iter: Any  # epochs run so far: seeds each epoch's batch order
+    n_iter: Any  # epochs run so far
     finite: Any
 
 
@@ -100,16 +99,6 @@ def _add_penalty_gradient(grads, params, hyper):
     ]
 
 
-def _batches_per_block(batch, n_features, itemsize):
-    """Consecutive batches visited together: about 256 KiB of rows.
-
-    Jumping to a random batch every step costs small batches up to half their
-    speed (cache and prefetch misses); shuffling blocks of batches keeps the
-    order random from epoch to epoch at the cost of a coarser shuffle.
-    """
-    return max(1, (256 * 1024) // (batch * n_features * itemsize))
-
-
 def _learning_rate(config, hyper, lr_scale, t):
     rate = hyper["learning_rate_init"] * lr_scale
     if config.schedule == "invscaling":
@@ -118,7 +107,7 @@ def _learning_rate(config, hyper, lr_scale, t):
 
 
 @functools.partial(jax.jit, static_argnames="config")
-def train_epochs(config, state, data, validation, hyper, n_epochs, seed, reset_optimizer):
+def train_epochs(config, state, data, validation, hyper, n_epochs, block_orders, reset_optimizer):
     """Run at most ``n_epochs`` epochs (``<= config.epochs_per_call``).
 
     Parameters
@@ -138,9 +127,9 @@ def train_epochs(config, state, data, validation, hyper, n_epochs, seed, reset_o
         Traced hyperparameters, keyed by ``HYPERPARAMETERS``.
     n_epochs : int
         Traced epoch budget of this call.
-    seed : int
-        Traced; epoch ``e`` draws its batch order from
-        ``fold_in(key(seed), e)``.
+    block_orders : int array of shape (epochs_per_call, n_blocks)
+        Epoch ``i`` of the call visits the blocks of consecutive batches in
+        the order ``block_orders[i]`` (see :func:`_shapes.block_orders`).
     reset_optimizer : bool
         Traced; start from the optimizer's initial state instead of
         ``state.opt_state`` (then a placeholder of the same structure).
@@ -158,29 +147,23 @@ def train_epochs(config, state, data, validation, hyper, n_epochs, seed, reset_o
     X, y, w, n_batches = data
     model, batch = config.model, config.batch_size
     n_slots = X.shape[0] // batch
-    per_block = _batches_per_block(batch, X.shape[1], X.dtype.itemsize)
-    n_block_slots = -(-n_slots // per_block)
+    per_block = _shapes.batches_per_block(batch, X.shape[1], X.dtype.itemsize)
     optimizer = make_optimizer(config.solver, config.nesterov)
     total_weight = w.sum()
     initial = optimizer.init(state.params)
     state = state._replace(opt_state=_select(reset_optimizer, initial, state.opt_state))
     grad_fn = jax.value_and_grad(_data_loss, has_aux=True)
 
-    def batch_order(state):
-        """Slot of step ``j``: shuffled blocks of consecutive batches, then the rest in order."""
-        if not config.shuffle:
-            return lambda j: j
-        n_shuffled = n_batches // per_block * per_block
-        u = jax.random.uniform(jax.random.fold_in(jax.random.key(seed), state.n_iter), (n_block_slots,))
-        blocks = jnp.argsort(jnp.where(jnp.arange(n_block_slots) * per_block < n_shuffled, u, 2.0))
-        return lambda j: jnp.where(j < n_shuffled, blocks[j // per_block] * per_block + j % per_block, j)
+    n_in_blocks = n_batches // per_block * per_block  # the rest run in order, after them
 
-    def run_epoch(state):
-        slot = batch_order(state)
+    def batch_slot(blocks, j):
+        return jnp.where(j < n_in_blocks, blocks[j // per_block] * per_block + j % per_block, j)
+
+    def run_epoch(state, blocks):
 
         def step(carry):
             j, params, opt_state, t, loss_sum = carry
-            rows = functools.partial(lax.dynamic_slice_in_dim, start_index=slot(j) * batch, slice_size=batch)
+            rows = functools.partial(lax.dynamic_slice_in_dim, start_index=batch_slot(blocks, j) * batch, slice_size=batch)
             (loss, wsum), grads = grad_fn(params, rows(X), rows(y), rows(w), hyper, model)
             grads = _add_penalty_gradient(grads, params, hyper)
             rate = _learning_rate(config, hyper, state.lr_scale, t)
@@ -228,7 +211,7 @@ def train_epochs(config, state, data, validation, hyper, n_epochs, seed, reset_o
     def epoch(carry):
         i, state, history, _ = carry
         rate = _learning_rate(config, hyper, state.lr_scale, state.t)
-        state, loss = run_epoch(state)
+        state, loss = run_epoch(state, block_orders[i])
         state, score, stop = update_stopping(state, loss)
         history = {
             "loss": history["loss"].at[i].set(loss),
