@@ -146,7 +146,6 @@ def train_epochs(config, state, data, validation, hyper, n_epochs, block_orders,
     """
     X, y, w, n_batches = data
     model, batch = config.model, config.batch_size
-    n_slots = X.shape[0] // batch
     per_block = _shapes.batches_per_block(batch, X.shape[1], X.dtype.itemsize)
     optimizer = make_optimizer(config.solver, config.nesterov)
     total_weight = w.sum()
@@ -160,10 +159,10 @@ def train_epochs(config, state, data, validation, hyper, n_epochs, block_orders,
         return jnp.where(j < n_in_blocks, blocks[j // per_block] * per_block + j % per_block, j)
 
     def run_epoch(state, blocks):
-
         def step(carry):
             j, params, opt_state, t, loss_sum = carry
-            rows = functools.partial(lax.dynamic_slice_in_dim, start_index=batch_slot(blocks, j) * batch, slice_size=batch)
+            start = batch_slot(blocks, j) * batch
+            rows = functools.partial(lax.dynamic_slice_in_dim, start_index=start, slice_size=batch)
             (loss, wsum), grads = grad_fn(params, rows(X), rows(y), rows(w), hyper, model)
             grads = _add_penalty_gradient(grads, params, hyper)
             rate = _learning_rate(config, hyper, state.lr_scale, t)
@@ -175,6 +174,7 @@ def train_epochs(config, state, data, validation, hyper, n_epochs, block_orders,
         carry = (0, state.params, state.opt_state, state.t, zero)
         # Padding batches sit past n_batches and are never visited.
         _, params, opt_state, t, loss_sum = lax.while_loop(lambda c: c[0] < n_batches, step, carry)
+        # The penalty at the epoch's end: its value at every step would cost a reduction each.
         loss = loss_sum / total_weight + _model.penalty(params, hyper["alpha"], hyper["l1_ratio"])
         # NaN and inf propagate: one check per epoch catches a divergence.
         finite = state.finite & jnp.isfinite(loss) & _all_finite(params)
