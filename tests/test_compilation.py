@@ -79,3 +79,20 @@ def test_fits_of_many_sizes_compile_once_per_shape_bucket(count_compilations):
             NeuronRegressor(solver="sgd", max_iter=2, random_state=i).fit(X, y)
     assert compiled.count("train_epochs") <= len(buckets), compiled.summary()
     assert compiled.total == compiled.count("train_epochs"), compiled.summary()
+
+
+@pytest.mark.parametrize(
+    "solver, grid",
+    [
+        ("sgd", {"learning_rate_init": [0.003, 0.03], "alpha": [1e-5, 1e-2], "momentum": [0.5, 0.9]}),
+        ("adam", {"learning_rate_init": [0.003, 0.03], "alpha": [1e-5, 1e-2], "beta_1": [0.5, 0.9]}),
+    ],
+)
+def test_grid_over_traced_hyperparameters_compiles_once(count_compilations, solver, grid):
+    # Every fit on one data shape: all candidates share one program.
+    X, y = _data(256, n_features=9)
+    candidates = [dict(zip(grid, values)) for values in np.array(np.meshgrid(*grid.values())).T.reshape(-1, 3)]
+    with count_compilations() as compiled:
+        fits = [NeuronRegressor(solver=solver, max_iter=3, random_state=0, **p).fit(X, y) for p in candidates]
+    assert len({tuple(np.round(f.coefs_[0].ravel(), 6)) for f in fits}) == len(candidates)
+    assert compiled.total == 1, compiled.summary()
