@@ -16,24 +16,25 @@ from pathlib import Path
 RESULT_PREFIX = "BENCHMARK-RESULT "
 
 
-def best_of(fn, repeat):
-    """Shortest wall time of ``repeat`` calls of ``fn()``, in seconds."""
+def wall_times(fn, repeat):
+    """Wall time of each of ``repeat`` calls of ``fn()``, in seconds, sorted."""
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
         fn()
         times.append(time.perf_counter() - start)
-    return min(times)
+    return sorted(times)
+
+
+def best_of(fn, repeat):
+    """Shortest wall time of ``repeat`` calls of ``fn()``, in seconds."""
+    return wall_times(fn, repeat)[0]
 
 
 def median_of(fn, repeat):
     """Median wall time of ``repeat`` calls of ``fn()``, in seconds."""
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return sorted(times)[len(times) // 2]
+    times = wall_times(fn, repeat)
+    return times[len(times) // 2]
 
 
 class CallTimer:
