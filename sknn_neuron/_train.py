@@ -6,7 +6,13 @@ contiguous batches taken in a random order. Gradient, optimizer update,
 learning-rate schedule, stopping rule, divergence flag and the early-stopping
 score all live inside it; Python sees the program once per chunk of epochs.
 
-``train_lbfgs`` runs optax's L-BFGS to convergence as one program.
+``train_lbfgs`` runs L-BFGS (``_lbfgs``, scipy's algorithm) to convergence
+as one program.
+
+Both train internal parameters in preconditioned coordinates (see
+``_precondition``); the preconditioner is computed inside the program that
+needs it, so a fit still compiles one program. They take and return the
+user's parameters.
 
 Programs are cached by their static configuration (a hashable ``NamedTuple``)
 and by input shapes; every hyperparameter is a traced input.
@@ -17,17 +23,16 @@ from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 import optax
-import optax.tree_utils as otu
 from jax import lax
+from jax.flatten_util import ravel_pytree
 
-from . import _model, _shapes
-from ._optim import make_lbfgs, make_optimizer, set_hyperparams
+from . import _lbfgs, _model, _precondition, _shapes
+from ._optim import make_optimizer, set_hyperparams
 
 HYPERPARAMETERS = (
     "learning_rate_init", "alpha", "l1_ratio", "huber_delta", "momentum",
-    "beta_1", "beta_2", "epsilon", "power_t", "tol", "n_iter_no_change",
+    "beta_1", "beta_2", "epsilon", "power_t", "tol", "n_iter_no_change", "fit_intercept",
 )  # fmt: skip
 
 
@@ -43,6 +48,7 @@ class EpochConfig(NamedTuple):
     """What fixes the stochastic program (static)."""
 
     model: ModelConfig
+    precondition: str  # "full" or "diagonal"
     solver: str
     nesterov: bool
     schedule: str
@@ -51,11 +57,24 @@ class EpochConfig(NamedTuple):
     epochs_per_call: int
 
 
+class LbfgsConfig(NamedTuple):
+    """What fixes the L-BFGS program (static)."""
+
+    model: ModelConfig
+    precondition: str
+    history_size: int
+
+
 class TrainState(NamedTuple):
-    """Everything an epoch changes; lives on the device between chunks."""
+    """Everything an epoch changes; lives on the device between chunks.
+
+    ``params`` and ``best_params`` are internal (preconditioned) parameters,
+    except on entry to a call, where ``params`` may be the user's.
+    """
 
     params: Any
     opt_state: Any
+    preconditioner: Any
     t: Any  # samples seen (sum of weights), for "invscaling"
     lr_scale: Any  # divided by 5 by "adaptive"
     best_loss: Any
@@ -69,9 +88,11 @@ class TrainState(NamedTuple):
 def opt_state_placeholder(config, params):
     """Zeros shaped as the optimizer state, made without running or compiling anything.
 
-    ``train_epochs(..., reset_optimizer=True)`` replaces it with the real
-    initial state inside the compiled program.
+    ``train_epochs(..., restart=True)`` replaces it with the real initial
+    state inside the compiled program.
     """
+    import numpy as np
+
     shapes = jax.eval_shape(make_optimizer(config.solver, config.nesterov).init, params)
     return jax.tree.map(lambda s: np.zeros(s.shape, s.dtype), shapes)
 
@@ -99,6 +120,21 @@ def _add_penalty_gradient(grads, params, hyper):
     ]
 
 
+def _fit_preconditioner(kind, model, X, y, w, hyper, n_layers):
+    fit_intercept = hyper["fit_intercept"]
+    return _precondition.fit(
+        kind, X, y, w,
+        centre_x=1.0 if n_layers > 1 else fit_intercept,  # a hidden bias absorbs the means
+        centre_y=fit_intercept,
+        scale_y=_precondition.scales_target(model.output_activation, model.loss),
+        loss=model.loss, huber_delta=hyper["huber_delta"],
+    )  # fmt: skip
+
+
+def _to_user(theta, pre, hyper):
+    return _precondition.to_user(theta, pre, hyper["fit_intercept"])
+
+
 def _learning_rate(config, hyper, lr_scale, t):
     rate = hyper["learning_rate_init"] * lr_scale
     if config.schedule == "invscaling":
@@ -107,7 +143,7 @@ def _learning_rate(config, hyper, lr_scale, t):
 
 
 @functools.partial(jax.jit, static_argnames="config")
-def train_epochs(config, state, data, validation, hyper, n_epochs, block_orders, reset_optimizer):
+def train_epochs(config, state, data, validation, hyper, n_epochs, block_orders, entry):
     """Run at most ``n_epochs`` epochs (``<= config.epochs_per_call``).
 
     Parameters
@@ -130,9 +166,13 @@ def train_epochs(config, state, data, validation, hyper, n_epochs, block_orders,
     block_orders : int array of shape (epochs_per_call, n_blocks)
         Epoch ``i`` of the call visits the blocks of consecutive batches in
         the order ``block_orders[i]`` (see :func:`_shapes.block_orders`).
-    reset_optimizer : bool
-        Traced; start from the optimizer's initial state instead of
-        ``state.opt_state`` (then a placeholder of the same structure).
+    entry : tuple of three traced bools
+        ``(enter, restart, internal)``. ``enter``: this is the first chunk of
+        a call, whose ``state.params`` are the user's (or, if ``internal``,
+        fresh internal ones) and whose best parameters start there.
+        ``restart``: compute the preconditioner from ``data`` and start the
+        optimizer afresh (``state.opt_state`` and ``state.preconditioner``
+        are then placeholders of the same structure).
 
     Returns
     -------
@@ -143,14 +183,16 @@ def train_epochs(config, state, data, validation, hyper, n_epochs, block_orders,
         Epochs run.
     stopped : bool array
         Whether the stopping rule ended the run.
+    user : tuple
+        The user's parameters of ``state.params`` and ``state.best_params``.
     """
     X, y, w, n_batches = data
     model, batch = config.model, config.batch_size
     per_block = _shapes.batches_per_block(batch, X.shape[1], X.dtype.itemsize)
     optimizer = make_optimizer(config.solver, config.nesterov)
     total_weight = w.sum()
-    initial = optimizer.init(state.params)
-    state = state._replace(opt_state=_select(reset_optimizer, initial, state.opt_state))
+    state = lax.cond(entry[0], functools.partial(_enter, config, optimizer, data, hyper, entry), lambda s: s, state)
+    pre = state.preconditioner
     grad_fn = jax.value_and_grad(_data_loss, has_aux=True)
 
     n_in_blocks = n_batches // per_block * per_block  # the rest run in order, after them
@@ -160,31 +202,39 @@ def train_epochs(config, state, data, validation, hyper, n_epochs, block_orders,
 
     def run_epoch(state, blocks):
         def step(carry):
-            j, params, opt_state, t, loss_sum = carry
+            j, theta, opt_state, t, loss_sum = carry
             start = batch_slot(blocks, j) * batch
             rows = functools.partial(lax.dynamic_slice_in_dim, start_index=start, slice_size=batch)
+            params, pullback = jax.vjp(lambda p: _to_user(p, pre, hyper), theta)
             (loss, wsum), grads = grad_fn(params, rows(X), rows(y), rows(w), hyper, model)
-            grads = _add_penalty_gradient(grads, params, hyper)
+            (grads,) = pullback(_add_penalty_gradient(grads, params, hyper))
+            grads = jax.tree.map(lambda g: g / pre.loss_scale, grads)
             rate = _learning_rate(config, hyper, state.lr_scale, t)
-            updates, opt_state = optimizer.update(grads, set_hyperparams(opt_state, rate, hyper), params)
-            params = optax.apply_updates(params, updates)
-            return j + 1, params, opt_state, t + wsum, loss_sum + loss * wsum
+            updates, opt_state = optimizer.update(grads, set_hyperparams(opt_state, rate, hyper), theta)
+            theta = optax.apply_updates(theta, updates)
+            return j + 1, theta, opt_state, t + wsum, loss_sum + loss * wsum
 
         zero = jnp.zeros((), total_weight.dtype)
         carry = (0, state.params, state.opt_state, state.t, zero)
         # Padding batches sit past n_batches and are never visited.
-        _, params, opt_state, t, loss_sum = lax.while_loop(lambda c: c[0] < n_batches, step, carry)
+        _, theta, opt_state, t, loss_sum = lax.while_loop(lambda c: c[0] < n_batches, step, carry)
         # The penalty at the epoch's end: its value at every step would cost a reduction each.
+        params = _to_user(theta, pre, hyper)
         loss = loss_sum / total_weight + _model.penalty(params, hyper["alpha"], hyper["l1_ratio"])
         # NaN and inf propagate: one check per epoch catches a divergence.
-        finite = state.finite & jnp.isfinite(loss) & _all_finite(params)
-        return state._replace(params=params, opt_state=opt_state, t=t, finite=finite), loss
+        finite = state.finite & jnp.isfinite(loss) & _all_finite(theta)
+        return state._replace(params=theta, opt_state=opt_state, t=t, finite=finite), loss
 
     def update_stopping(state, loss):
-        """``MLPRegressor``'s rule: stop after ``n_iter_no_change`` stalls."""
+        """``MLPRegressor``'s rule: stop after ``n_iter_no_change`` stalls.
+
+        The training loss is compared in standardized units (divided by
+        ``loss_scale``), so that ``tol`` does not depend on the units of y.
+        """
         tol = hyper["tol"]
         if config.early_stopping:
-            score = _model.r2_score(state.params, *validation, model.hidden_activation, model.output_activation)
+            params = _to_user(state.params, pre, hyper)
+            score = _model.r2_score(params, *validation, model.hidden_activation, model.output_activation)
             stalled = score < state.best_score + tol
             better = score > state.best_score
             state = state._replace(
@@ -193,7 +243,7 @@ def train_epochs(config, state, data, validation, hyper, n_epochs, block_orders,
             )
         else:
             score = jnp.full((), jnp.nan, loss.dtype)
-            stalled = loss > state.best_loss - tol
+            stalled = loss > state.best_loss - tol * pre.loss_scale
         no_improvement = jnp.where(stalled, state.no_improvement + 1, 0)
         best_loss = jnp.minimum(state.best_loss, loss)
         exhausted = no_improvement > hyper["n_iter_no_change"]
@@ -225,54 +275,61 @@ def train_epochs(config, state, data, validation, hyper, n_epochs, block_orders,
     n_done, state, history, stopped = lax.while_loop(
         lambda c: (c[0] < n_epochs) & ~c[3] & c[1].finite, epoch, (0, state, history, False)
     )
-    return state, history, n_done, stopped
+    user = (_to_user(state.params, pre, hyper), _to_user(state.best_params, pre, hyper))
+    return state, history, n_done, stopped, user
 
 
-@functools.partial(jax.jit, static_argnames=("model", "history_size"))
-def train_lbfgs(model, history_size, params, data, hyper, max_iter, max_fun):
-    """Minimize the full-batch objective with optax's L-BFGS.
+def _enter(config, optimizer, data, hyper, entry, state):
+    """The first chunk of a call: internal parameters, preconditioner, optimizer state."""
+    _, restart, internal = entry
+    X, y, w, _ = data
+    n_layers = len(state.params)
+    pre = lax.cond(
+        restart,
+        lambda: _fit_preconditioner(config.precondition, config.model, X, y, w, hyper, n_layers),
+        lambda: state.preconditioner,
+    )
+    theta = _select(internal, state.params, _precondition.to_internal(state.params, pre))
+    opt_state = _select(restart, optimizer.init(theta), state.opt_state)
+    return state._replace(params=theta, best_params=theta, preconditioner=pre, opt_state=opt_state)
 
-    Stops when the largest gradient entry is ``<= tol`` (scipy's ``gtol``,
-    as ``MLPRegressor``), when the objective no longer decreases, or after
-    ``max_iter`` iterations or ``max_fun`` evaluations.
+
+@functools.partial(jax.jit, static_argnames="config")
+def train_lbfgs(config, params, data, hyper, max_iter, max_fun, internal):
+    """Minimize the full-batch objective with L-BFGS, in preconditioned coordinates.
+
+    The L-BFGS of ``_lbfgs`` (scipy's L-BFGS-B, unconstrained) stops when the
+    largest entry of the preconditioned gradient is ``<= tol``, after
+    ``max_iter`` iterations or ``max_fun`` evaluations, or when no decrease
+    is left even along the gradient.
+
+    Parameters
+    ----------
+    params : list of (W, b)
+        The user's parameters, or (``internal``) fresh internal ones.
 
     Returns
     -------
-    params, losses (history_size,), n_iter, converged, finite
+    params, loss, losses (history_size,), n_iter, n_fun, grad_max, finite
+        The user's parameters, the objective at the end and after each
+        iteration in the user's units, the counts of iterations and
+        evaluations, and the largest gradient entry at the end.
     """
     X, y, w = data
+    model = config.model
+    pre = _fit_preconditioner(config.precondition, model, X, y, w, hyper, len(params))
+    theta = _select(internal, params, _precondition.to_internal(params, pre))
+    flat, unravel = ravel_pytree(theta)
 
-    def value_fn(p):
-        return _data_loss(p, X, y, w, hyper, model)[0] + _model.penalty(p, hyper["alpha"], hyper["l1_ratio"])
+    def objective(flat):
+        params = _to_user(unravel(flat), pre, hyper)
+        value = _data_loss(params, X, y, w, hyper, model)[0] + _model.penalty(params, hyper["alpha"], hyper["l1_ratio"])
+        return value / pre.loss_scale
 
-    optimizer = make_lbfgs(convex=len(params) == 1)
-    value_and_grad = optax.value_and_grad_from_state(value_fn)
-
-    def body(carry):
-        it, n_fun, params, opt_state, losses, _, _ = carry
-        value, grad = value_and_grad(params, state=opt_state)
-        updates, new_state = optimizer.update(
-            grad, opt_state, params, value=value, grad=grad, value_fn=value_fn
-        )
-        new_params = optax.apply_updates(params, updates)
-        new_value = otu.tree_get(new_state, "value")
-        new_grad = otu.tree_get(new_state, "grad")
-        n_fun = n_fun + 1 + otu.tree_get(new_state, "num_linesearch_steps")
-        # No decrease left to find (a float's precision): keep the better point.
-        progress = new_value < value
-        params = _select(progress, new_params, params)
-        losses = losses.at[it].set(jnp.minimum(new_value, value))
-        grad_max = jnp.max(jnp.stack([jnp.max(jnp.abs(g)) for g in jax.tree.leaves(new_grad)]))
-        converged = (grad_max <= hyper["tol"]) | ~progress
-        finite = jnp.isfinite(new_value) & _all_finite(new_params)
-        return it + 1, n_fun, params, new_state, losses, converged, finite
-
-    def cond(carry):
-        it, n_fun, _, _, _, converged, finite = carry
-        return (it < max_iter) & (n_fun < max_fun) & ~converged & finite
-
-    dtype = X.dtype
-    losses = jnp.full(history_size, jnp.nan, dtype)
-    carry = (0, 0, params, optimizer.init(params), losses, False, True)
-    n_iter, _, params, _, losses, converged, finite = lax.while_loop(cond, body, carry)
-    return params, losses, n_iter, converged, finite
+    result = _lbfgs.minimize(
+        jax.value_and_grad(objective), flat, tol=hyper["tol"], max_iter=max_iter, max_fun=max_fun,
+        history_size=config.history_size, line_search="backtracking" if len(params) == 1 else "more_thuente",
+    )  # fmt: skip
+    params = _to_user(unravel(result.x), pre, hyper)
+    losses = result.losses * pre.loss_scale
+    return params, result.f * pre.loss_scale, losses, result.n_iter, result.n_fun, result.grad_max, result.finite

@@ -1,12 +1,12 @@
 """scikit-learn's estimator checks, with nothing excused.
 
-The hidden-layer configuration uses ``sgd``: with ``lbfgs`` on a non-convex
-network, fitting with integer weights and fitting on repeated rows follow
-paths that part at rounding level and end in different local minima, so
-``check_sample_weight_equivalence_on_dense_data`` cannot hold (scikit-learn
-excuses it for ``MLPRegressor``). The Poisson loss is left out because
-``check_regressor_multioutput`` draws negative targets whatever the
-``positive_only`` tag says; ``tests/test_training.py`` covers it.
+Every solver, a hidden layer with the default L-BFGS (whose preconditioner is
+a continuous function of the data, so that integer weights and repeated rows
+follow the same path and ``check_sample_weight_equivalence_on_dense_data``
+holds), two hidden layers with ``sgd``, and a sigmoid output. The Poisson
+loss is left out because ``check_regressor_multioutput`` draws negative
+targets whatever the ``positive_only`` tag says; ``tests/test_training.py``
+covers it.
 """
 
 import pytest
@@ -18,6 +18,7 @@ CONFIGURATIONS = [
     NeuronRegressor(),
     NeuronRegressor(solver="sgd"),
     NeuronRegressor(solver="adam"),
+    NeuronRegressor(hidden_layer_sizes=(8,)),
     NeuronRegressor(hidden_layer_sizes=(8, 4), solver="sgd"),
     NeuronRegressor(activation="sigmoid"),
 ]

@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 import pytest
+from numpy.testing import assert_allclose
 import scipy.sparse as sp
 from _assertions import assert_bitwise_equal
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
@@ -265,7 +266,10 @@ def test_partial_fit_is_unavailable_with_lbfgs():
     estimator = NeuronRegressor().fit(X, Y)
     with pytest.raises(AttributeError, match="has no attribute 'partial_fit'") as excinfo:
         estimator.partial_fit(X, Y)
-    assert "only available for stochastic optimizers" in str(excinfo.value.__cause__)
+    # The message itself says why and what to do, not only a chained cause.
+    assert "available with solver='sgd' or solver='adam' only" in str(excinfo.value)
+    assert not hasattr(estimator, "partial_fit")
+    assert hasattr(NeuronRegressor(solver="sgd"), "partial_fit")
 
 
 # ---------------------------------------------------------------- divergence
@@ -292,10 +296,23 @@ def test_fit_warns_when_float64_loss_explodes_without_overflow():
 
 
 @pytest.mark.parametrize("solver", ["lbfgs", "sgd", "adam"])
-def test_fit_raises_on_inputs_of_1e30_in_float32(solver):
-    estimator = NeuronRegressor(solver=solver, max_iter=5, random_state=0)
+def test_inputs_of_1e30_in_float32_fit_as_the_unscaled_inputs(solver):
+    """The preconditioner scales columns without overflow: the fit is the
+    unscaled one, with weights 1e30 smaller."""
+    params = {"solver": solver, "max_iter": 5, "random_state": 0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        scaled = NeuronRegressor(**params).fit((1e30 * X).astype(np.float32), Y)
+        plain = NeuronRegressor(**params).fit(X.astype(np.float32), Y)
+    assert_allclose(scaled.predict((1e30 * X).astype(np.float32)), plain.predict(X.astype(np.float32)), rtol=1e-4, atol=1e-5)
+
+
+def test_targets_whose_loss_overflows_float32_are_refused():
+    """Squared residuals of 1e30 overflow float32 whatever the coordinates."""
+    estimator = NeuronRegressor(solver="sgd", max_iter=5, random_state=0)
     with pytest.raises(ValueError, match=NON_FINITE):
-        estimator.fit((1e30 * X).astype(np.float32), Y)
+        estimator.fit(X.astype(np.float32), (1e30 * Y).astype(np.float32))
+    assert not hasattr(estimator, "coefs_")
 
 
 @pytest.mark.parametrize("solver", ["lbfgs", "sgd", "adam"])

@@ -57,6 +57,30 @@ def at_known_start(X, **params):
     return start.set_params(**params)
 
 
+class InternalCoordinates:
+    """Where ``sgd`` and ``adam`` train a linear neuron: columns centred and
+    scaled to unit variance, the target standardized, and the objective
+    divided by the target's variance (see ``sknn_neuron._precondition``)."""
+
+    def __init__(self, X, y):
+        self.mu, self.s, self.nu, self.sigma = X.mean(0), X.std(0), y.mean(), y.std()
+        self.X, self.y = (X - self.mu) / self.s, (y - self.nu) / self.sigma
+
+    def internal(self, W, b):
+        return self.s * W / self.sigma, (b + self.mu @ W - self.nu) / self.sigma
+
+    def user(self, V, c):
+        W = self.sigma * V / self.s
+        return W, self.sigma * c + self.nu - self.mu @ W
+
+
+def in_internal_coordinates(reference, X, y, W, b, **kwargs):
+    """Run a NumPy reference of full-batch steps where the solver runs them."""
+    coords = InternalCoordinates(X, y)
+    V, c = reference(coords.X, coords.y, *coords.internal(W, b), **kwargs)
+    return coords.user(V, c)
+
+
 def squared_error_gradient(X, y, W, b):
     """Gradient of ``mean(0.5 * (X W + b - y) ** 2)`` for one output."""
     r = X @ W + b - y
@@ -112,12 +136,14 @@ def test_lbfgs_linear_neuron_reaches_least_squares(dtype, tol, max_distance):
 
 
 def test_lbfgs_stops_at_max_fun():
-    X, y = tall_data()
+    X, y = linear_data()
     X, y = X.astype(np.float32), y.astype(np.float32)
-    full = NeuronRegressor(alpha=0.0, tol=1e-6, random_state=0).fit(X, y)
-    with pytest.warns(ConvergenceWarning, match="max_fun=1"):
-        short = NeuronRegressor(alpha=0.0, tol=1e-6, max_fun=1, random_state=0).fit(X, y)
-    assert 1 <= short.n_iter_ < full.n_iter_
+    params = {"hidden_layer_sizes": (8,), "tol": 1e-6, "random_state": 0}  # a network takes many iterations
+    full = NeuronRegressor(**params).fit(X, y)
+    with pytest.warns(ConvergenceWarning, match="max_fun=1 reached"):
+        short = NeuronRegressor(max_fun=1, **params).fit(X, y)
+    # As scipy's maxfun: the evaluations are counted after each iteration, so one runs.
+    assert short.n_iter_ == 1 < full.n_iter_
     assert short.loss_ > full.loss_
 
 
@@ -151,9 +177,10 @@ def test_sgd_steps_follow_momentum_and_schedule(momentum, nesterovs_momentum, le
         rates = np.full(n_steps, rate)
     else:
         rates = rate / (t0 + len(y) * np.arange(n_steps) + 1) ** power_t
-    W, b = sgd_reference(
-        X, y, W0, b0, n_steps=n_steps, learning_rates=rates, momentum=momentum, nesterov=nesterovs_momentum
-    )
+    W, b = in_internal_coordinates(
+        sgd_reference, X, y, W0, b0, n_steps=n_steps, learning_rates=rates, momentum=momentum,
+        nesterov=nesterovs_momentum,
+    )  # fmt: skip
     assert_allclose(reg.coef_, W, rtol=1e-5, atol=1e-6)
     assert_allclose(reg.intercept_, b, rtol=1e-5, atol=1e-6)
 
@@ -170,9 +197,10 @@ def test_adam_steps_follow_beta_1_beta_2_and_epsilon(beta_1, beta_2, epsilon):
     W0, b0 = reg.coef_.copy(), reg.intercept_.copy()
     reg.fit(X, y)
 
-    W, b = adam_reference(
-        X, y, W0, b0, n_steps=n_steps, learning_rate=rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon
-    )
+    W, b = in_internal_coordinates(
+        adam_reference, X, y, W0, b0, n_steps=n_steps, learning_rate=rate, beta_1=beta_1, beta_2=beta_2,
+        epsilon=epsilon,
+    )  # fmt: skip
     assert_allclose(reg.coef_, W, rtol=1e-5, atol=1e-6)
     assert_allclose(reg.intercept_, b, rtol=1e-5, atol=1e-6)
 
@@ -300,7 +328,10 @@ def test_l1_penalty_with_decaying_sgd_steps_matches_lasso():
     X, y = linear_data(coef=(1.5, -2.0, 0.0, 0.0, 0.0), noise=1.0)
     # mean(0.5 r^2) + alpha ||W||_1 is exactly the lasso's objective.
     lasso = Lasso(alpha=0.05).fit(X, y)
-    reg = NeuronRegressor(solver="sgd", learning_rate="adaptive", alpha=0.05, l1_ratio=1.0, random_state=0)
+    # tol is measured on the loss over the target's variance (about 7 here).
+    reg = NeuronRegressor(
+        solver="sgd", learning_rate="adaptive", alpha=0.05, l1_ratio=1.0, tol=1e-5, random_state=0
+    )
     reg.fit(X, y)
     assert_allclose(reg.coef_, lasso.coef_, atol=1e-3)
     assert_allclose(np.abs(reg.coef_[2:]), 0.0, atol=1e-4)
@@ -314,7 +345,8 @@ def test_tol_and_n_iter_no_change_stop_a_converged_sgd_fit(tol, n_iter_no_change
         warnings.simplefilter("error", ConvergenceWarning)
         reg = NeuronRegressor(solver="sgd", tol=tol, n_iter_no_change=n_iter_no_change, random_state=0).fit(X, y)
     assert reg.n_iter_ < reg.max_iter
-    assert reg.n_iter_ == stopping_epoch(reg.loss_curve_, tol, n_iter_no_change)
+    # The rule compares losses divided by the target's variance with tol.
+    assert reg.n_iter_ == stopping_epoch(reg.loss_curve_, tol * y.var(), n_iter_no_change)
     assert reg.best_loss_ == min(reg.loss_curve_)
 
 
@@ -383,7 +415,8 @@ def test_warm_start_continues_weights_and_optimizer_state(solver):
     once = NeuronRegressor(max_iter=10, **params).fit(X, y)
     twice = NeuronRegressor(max_iter=5, warm_start=True, **params).fit(X, y).fit(X, y)
 
-    assert twice.n_iter_ == once.n_iter_ == 10
+    # n_iter_ counts the last call's epochs, as MLPRegressor's; the curve grows.
+    assert twice.n_iter_ == 5 and once.n_iter_ == 10
     assert_allclose(twice.coef_, once.coef_, rtol=1e-6)
     assert_allclose(twice.intercept_, once.intercept_, rtol=1e-6)
     assert_allclose(twice.loss_curve_, once.loss_curve_, rtol=1e-6)
@@ -401,7 +434,9 @@ def test_warm_start_after_another_solver_starts_a_fresh_momentum():
     reg.set_params(**sgd, **NEVER_STOP).fit(X, y)
 
     # The momentum of the first sgd run belongs to weights that lbfgs replaced.
-    W, b = sgd_reference(X, y, W0, b0, n_steps=6, learning_rates=np.full(6, 0.1), momentum=0.9, nesterov=False)
+    W, b = in_internal_coordinates(
+        sgd_reference, X, y, W0, b0, n_steps=6, learning_rates=np.full(6, 0.1), momentum=0.9, nesterov=False
+    )
     assert_allclose(reg.coef_, W, rtol=1e-5, atol=1e-6)
     assert_allclose(reg.intercept_, b, rtol=1e-5, atol=1e-6)
 
@@ -419,7 +454,7 @@ def test_partial_fit_repeated_equals_fit_for_as_many_epochs(solver):
     assert_allclose(partial.coef_, fitted.coef_, rtol=1e-6)
     assert_allclose(partial.intercept_, fitted.intercept_, rtol=1e-6)
     assert_allclose(partial.loss_curve_, fitted.loss_curve_, rtol=1e-6)
-    assert partial.n_iter_ == fitted.n_iter_ == 4
+    assert partial.n_iter_ == 1 and fitted.n_iter_ == 4
     assert partial.t_ == fitted.t_ == 4 * len(y)
 
 
@@ -431,7 +466,8 @@ def test_partial_fit_adds_one_epoch_and_the_rows_seen():
         reg.partial_fit(X[:n_rows], y[:n_rows])
         samples_seen += n_rows
         assert reg.t_ == samples_seen
-        assert reg.n_iter_ == len(reg.loss_curve_) == len(reg.learning_rate_curve_) == epoch
+        assert len(reg.loss_curve_) == len(reg.learning_rate_curve_) == epoch
+        assert reg.n_iter_ == 1
 
 
 def test_partial_fit_keeps_adam_moments_between_calls():
@@ -443,8 +479,8 @@ def test_partial_fit_keeps_adam_moments_between_calls():
     W1, b1 = reg.coef_.copy(), reg.intercept_.copy()
     reg.partial_fit(X, y)
 
-    W_kept, b_kept = adam_reference(X, y, W0, b0, n_steps=2, **hyper)
-    W_fresh, _ = adam_reference(X, y, W1, b1, n_steps=1, **hyper)  # moments forgotten
+    W_kept, b_kept = in_internal_coordinates(adam_reference, X, y, W0, b0, n_steps=2, **hyper)
+    W_fresh, _ = in_internal_coordinates(adam_reference, X, y, W1, b1, n_steps=1, **hyper)  # moments forgotten
     assert_allclose(reg.coef_, W_kept, rtol=1e-5, atol=1e-6)
     assert_allclose(reg.intercept_, b_kept, rtol=1e-5, atol=1e-6)
     assert np.abs(W_kept - W_fresh).max() > 0.1
@@ -500,4 +536,129 @@ def test_curves_grow_with_warm_start():
     X, y = overfitting_data()
     reg = NeuronRegressor(early_stopping=True, warm_start=True, max_iter=5, **OVERFITTING_NET)
     reg.fit(X, y).fit(X, y)
-    assert len(reg.loss_curve_) == len(reg.learning_rate_curve_) == len(reg.validation_scores_) == reg.n_iter_ == 10
+    assert len(reg.loss_curve_) == len(reg.learning_rate_curve_) == len(reg.validation_scores_) == 10
+    assert reg.n_iter_ == 5
+
+
+# ------------------------------------------ MLPRegressor's defined behaviours
+@pytest.mark.parametrize("solver", ["sgd", "adam", "lbfgs"])
+def test_warm_start_with_a_larger_max_iter_runs_until_n_iter_reaches_it(solver):
+    """scikit-learn's test_mlp_warm_start_no_convergence (issues #24764, #16812)."""
+    X, y = linear_data()
+    params = {"hidden_layer_sizes": (5,), "solver": solver, "tol": 0.0, "n_iter_no_change": np.inf}
+    reg = NeuronRegressor(warm_start=True, max_iter=10, random_state=0, **params)
+    with pytest.warns(ConvergenceWarning):
+        reg.fit(X, y)
+    assert reg.n_iter_ == 10
+    reg.set_params(max_iter=20)
+    with pytest.warns(ConvergenceWarning):
+        reg.fit(X, y)
+    assert reg.n_iter_ == 20
+
+
+@pytest.mark.parametrize("solver", ["sgd", "lbfgs"])
+def test_validation_attributes_are_none_without_early_stopping(solver):
+    reg = NeuronRegressor(solver=solver, random_state=0).fit(*linear_data())
+    assert reg.validation_scores_ is None
+    assert reg.best_validation_score_ is None
+
+
+def test_partial_fit_refuses_early_stopping_as_mlp_regressor():
+    X, y = linear_data()
+    reg = NeuronRegressor(solver="sgd", random_state=0).partial_fit(X, y)
+    before = reg.coef_.copy()
+    reg.set_params(early_stopping=True)
+    with pytest.raises(ValueError, match="partial_fit does not support early_stopping=True"):
+        reg.partial_fit(X, y)
+    assert_array_equal(reg.coef_, before)
+
+
+def test_divergence_under_early_stopping_keeps_the_best_weights_and_warns():
+    """scikit-learn's test_mlp_diverging_loss (issue #29504): no error."""
+    X, y = linear_data()
+    reg = NeuronRegressor(
+        hidden_layer_sizes=(100,), hidden_activation="identity", solver="sgd", learning_rate_init=1e4,
+        momentum=0.9, early_stopping=True, max_iter=20, random_state=0,
+    )  # fmt: skip
+    with pytest.warns(ConvergenceWarning, match="Solver produced non-finite parameter weights"):
+        reg.fit(X, y)
+    assert np.isnan(reg.validation_scores_[-1]) and isinstance(reg.validation_scores_[-1], float)
+    assert np.all(np.isfinite(reg.predict(X)))
+    assert reg.best_validation_score_ == np.nanmax(reg.validation_scores_ + [-np.inf])
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_non_finite_error_begins_with_scikit_learns_words(solver):
+    X, y = linear_data()
+    with pytest.raises(ValueError, match=r"^Solver produced non-finite parameter weights.*learning_rate_init"):
+        NeuronRegressor(solver=solver, learning_rate_init=1e300, random_state=0).fit(X, y)
+
+
+def test_divergence_of_an_unscaled_output_names_the_targets_and_the_fix():
+    """A Poisson (exp) output does not standardize its targets: their scale
+    is the likely cause, and TransformedTargetRegressor the fix."""
+    X, y = linear_data()
+    reg = NeuronRegressor(loss="poisson", solver="sgd", random_state=0)
+    with pytest.raises(ValueError, match="targets reach .+TransformedTargetRegressor"):
+        reg.fit(X, 1e200 * np.abs(y))
+
+
+def test_divergence_of_an_identity_output_does_not_blame_the_targets():
+    """An identity output standardizes its targets: their scale is no cause."""
+    X, y = linear_data()
+    with pytest.raises(ValueError, match="learning_rate_init") as error:
+        NeuronRegressor(solver="sgd", learning_rate_init=1e300, random_state=0).fit(X, 1e200 * y)
+    assert "targets" not in str(error.value)
+
+
+# ----------------------------------------------------------- fit_intercept
+@pytest.mark.parametrize("solver", ["lbfgs", "sgd"])
+def test_fit_intercept_false_fixes_the_output_bias_at_zero(solver):
+    X, y = linear_data(intercept=5.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg = NeuronRegressor(fit_intercept=False, solver=solver, tol=1e-8, random_state=0).fit(X, y)
+    ols = LinearRegression(fit_intercept=False).fit(X, y)
+    assert reg.intercept_ == 0.0
+    assert_allclose(reg.coef_, ols.coef_, atol=1e-2 if solver == "sgd" else 1e-6)
+
+
+def test_fit_intercept_false_keeps_the_hidden_biases():
+    X, y = linear_data()
+    reg = NeuronRegressor(hidden_layer_sizes=(6,), fit_intercept=False, random_state=0).fit(X, y)
+    assert np.all(reg.intercepts_[-1] == 0.0)
+    assert np.any(reg.intercepts_[0] != 0.0)
+
+
+def test_changing_fit_intercept_needs_a_fresh_fit():
+    X, y = linear_data()
+    reg = NeuronRegressor(solver="sgd", warm_start=True, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="fit_intercept changed"):
+        reg.set_params(fit_intercept=False).fit(X, y)
+
+
+# ------------------------------------------------------------ honest stops
+def test_lbfgs_warns_whenever_it_stops_above_tol():
+    X, y = linear_data()
+    with pytest.warns(ConvergenceWarning, match=r"max_iter=1 reached"):
+        NeuronRegressor(hidden_layer_sizes=(4,), max_iter=1, random_state=0).fit(X, y)
+    # tol=0 cannot be met: the run ends at the rounding level, and says so.
+    with pytest.warns(ConvergenceWarning, match="no further decrease"):
+        NeuronRegressor(tol=0.0, random_state=0).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        NeuronRegressor(random_state=0).fit(X, y)  # converged: silent
+
+
+@ignore_convergence
+@pytest.mark.parametrize("solver", ["lbfgs", "sgd", "adam"])
+def test_training_is_the_same_whatever_the_units_of_X_and_y(solver):
+    """The preconditioned path does not depend on the data's units: the same
+    losses (in the new units) and the same predictions, step for step."""
+    X, y = linear_data()
+    params = {"hidden_layer_sizes": (4,), "solver": solver, "max_iter": 12, **NEVER_STOP, "random_state": 0}
+    plain = NeuronRegressor(**params).fit(X, y)
+    units = NeuronRegressor(**params).fit(1e4 * X - 3e5, 1e-3 * y + 7.0)
+    assert plain.n_iter_ == units.n_iter_ == 12
+    assert_allclose(units.loss_curve_, 1e-6 * np.asarray(plain.loss_curve_), rtol=1e-6)
+    assert_allclose(units.predict(1e4 * X - 3e5), 1e-3 * plain.predict(X) + 7.0, rtol=1e-6)
