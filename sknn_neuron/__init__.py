@@ -1,9 +1,10 @@
 """sknn_neuron: a neuron, a layer or a small dense network as a scikit-learn
-regressor, trained by JAX-compiled optax solvers."""
+regressor or classifier, trained by JAX-compiled solvers."""
 
+from ._classifier import NeuronClassifier
 from ._display import LossCurveDisplay
 from ._persistence import load_model, save_model
 from ._regressor import NeuronRegressor
 
-__all__ = ["LossCurveDisplay", "NeuronRegressor", "load_model", "save_model"]
+__all__ = ["LossCurveDisplay", "NeuronClassifier", "NeuronRegressor", "load_model", "save_model"]
 __version__ = "0.1.0"

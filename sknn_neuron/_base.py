@@ -4,8 +4,9 @@ Parameter constraints, the refused-call promise (a call that raises leaves
 the estimator exactly as it was), data and weight validation,
 initialization, the checks a continued fit must pass, solver dispatch and
 progress callbacks. A subclass supplies only what differs: its targets
-(``_validate_training_data``), its output (``_output_activation``, ``_loss``) and
-what the fitted weights are called (``_weight_attributes``).
+(``_validate_training_data``, ``_weigh_samples``, ``_stratify``), its output
+(``_output_activation``, ``_loss``) and what the fitted weights are called
+(``_weight_attributes``).
 """
 
 import contextlib
@@ -19,7 +20,7 @@ from sklearn.utils._available_if import _AvailableIfDescriptor
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from . import _fork, _model
+from . import _forward, _fork
 from ._callbacks import CallbackSupportMixin, FitReport
 
 ACTIVATIONS = StrOptions({"identity", "sigmoid", "logistic", "tanh", "relu"})
@@ -108,12 +109,12 @@ class BaseNeuron(CallbackSupportMixin, BaseEstimator):
         """
         return self._fit(X, y, sample_weight, incremental=False)
 
-    def _partial_fit(self, X, y, sample_weight):
+    def _partial_fit(self, X, y, sample_weight, classes=None):
         if hasattr(self, "coefs_"):  # _fit_context validates the first call only
             self._validate_params()
         if self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True")
-        return self._fit(X, y, sample_weight, incremental=True)
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     def _raw_output(self, X):
         """The output layer's pre-activation on validated ``X`` (NumPy)."""
@@ -121,11 +122,11 @@ class BaseNeuron(CallbackSupportMixin, BaseEstimator):
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         params = list(zip(self.coefs_, self.intercepts_))
         with np.errstate(over="ignore"):
-            z = _model.raw_output(params, X, self.hidden_activation_, xp=np)
+            z = _forward.raw_output(params, X, self.hidden_activation_)
         return z.astype(X.dtype, copy=False)
 
     # -------------------------------------------------------------- fitting
-    def _fit(self, X, y, sample_weight, incremental):
+    def _fit(self, X, y, sample_weight, incremental, classes=None):
         # Callbacks are set up before the snapshot: scikit-learn tears them
         # down when fit returns or raises, and must find them then.
         n_subtasks = 1 if incremental or self.solver == "lbfgs" else self.max_iter
@@ -133,7 +134,7 @@ class BaseNeuron(CallbackSupportMixin, BaseEstimator):
         # A refused or failed call leaves a fitted model exactly as it was.
         snapshot = dict(self.__dict__)
         try:
-            self._fit_unguarded(X, y, sample_weight, incremental, report)
+            self._fit_unguarded(X, y, sample_weight, incremental, classes, report)
         except BaseException:
             self.__dict__.clear()
             self.__dict__.update(snapshot)
@@ -141,12 +142,12 @@ class BaseNeuron(CallbackSupportMixin, BaseEstimator):
         report.end()
         return self
 
-    def _fit_unguarded(self, X, y, sample_weight, incremental, report):
+    def _fit_unguarded(self, X, y, sample_weight, incremental, classes, report):
         hidden = self._check_hyperparameters()
         first = not hasattr(self, "coefs_") or not (self.warm_start or incremental)
-        X, Y = self._validate_training_data(X, y, first)
+        X, Y = self._validate_training_data(X, y, first=first, incremental=incremental, classes=classes)
         sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
-        sample_weight = self._weigh_samples(sample_weight, y)
+        sample_weight = self._weigh_samples(sample_weight, Y)
         if not sample_weight.sum() > 0:
             raise ValueError("sample_weight must have a positive sum; got all zeros.")
         init_params = None
@@ -154,7 +155,7 @@ class BaseNeuron(CallbackSupportMixin, BaseEstimator):
             rng = check_random_state(self.random_state)
             units = [X.shape[1], *hidden, Y.shape[1]]
             out = self._output_activation()
-            init_params = _model.init_params(rng, units, self._hidden_activation, out, X.dtype)
+            init_params = _forward.init_params(rng, units, self._hidden_activation, out, X.dtype)
             if not self.fit_intercept:
                 init_params[-1] = (init_params[-1][0], np.zeros_like(init_params[-1][1]))
             self._reset(units, out, seed=int(rng.randint(np.iinfo(np.int32).max)))
@@ -241,7 +242,7 @@ class BaseNeuron(CallbackSupportMixin, BaseEstimator):
         run_stochastic(self, X, Y, sample_weight, incremental, init_params, on_epoch=on_epoch)
 
     # ---------------------------------------------------------------- hooks
-    def _weigh_samples(self, sample_weight, y):
+    def _weigh_samples(self, sample_weight, Y):
         """Weights of the rows' losses (a classifier multiplies its class weights in)."""
         return sample_weight
 

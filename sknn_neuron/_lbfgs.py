@@ -15,7 +15,7 @@ scipy's on the same objective:
 - a failed line search clears the memory and retries along the gradient;
   failing again there ends the run.
 
-The run also ends after ``STALLS`` steps in a row that decrease neither the
+The run also ends after ``STALLS`` (10) steps in a row that decrease neither the
 objective (beyond its rounding) nor the smallest gradient seen: the rounding
 floor, where no ``tol`` below it can be met.
 
@@ -42,7 +42,7 @@ from jax import lax
 
 FTOL, GTOL, XTOL = 1e-3, 0.9, 0.1  # scipy's dcsrch constants for L-BFGS-B
 MAX_LINESEARCH = 20
-STALLS = 5  # steps in a row at the rounding level that improve nothing: the end
+STALLS = 10  # steps in a row at the rounding level that improve nothing: the end
 STPMAX = 1e10
 _P5, _P66, _XTRAPL, _XTRAPU = 0.5, 0.66, 1.1, 4.0
 

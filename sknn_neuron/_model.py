@@ -1,102 +1,23 @@
-"""The model as pure functions: parameters, forward pass, losses and penalty.
+"""The training objective as pure JAX functions: losses, penalty, scores.
 
-Parameters are a list of ``(W, b)`` pairs, one per dense layer, with ``W`` of
-shape ``(fan_in, fan_out)``. Every function takes the array namespace ``xp``
-where it also serves NumPy (``predict`` runs on NumPy, training on JAX).
+The forward pass lives in ``_forward`` (NumPy and JAX alike); this module is
+imported by the training programs only.
 """
 
 import jax.numpy as jnp
-import numpy as np
 from jax.scipy.special import xlogy
 
-ACTIVATIONS = {
-    "identity": lambda z, xp: z,
-    # tanh form of the logistic: no overflow for large |z|, in NumPy and JAX.
-    "logistic": lambda z, xp: 0.5 * (xp.tanh(0.5 * z) + 1.0),
-    "tanh": lambda z, xp: xp.tanh(z),
-    "relu": lambda z, xp: xp.maximum(z, 0.0),
-    "exp": lambda z, xp: xp.exp(z),
-}
-
-LOSSES = ("squared_error", "huber", "absolute_error", "poisson")
-
-
-def init_params(rng, layer_units, hidden_activation, output_activation, dtype):
-    """Draw Glorot-uniform weights and biases, as ``MLPRegressor`` does.
-
-    Parameters
-    ----------
-    rng : numpy.random.RandomState
-        Source of randomness.
-    layer_units : sequence of int
-        ``[n_features, *hidden_layer_sizes, n_outputs]``.
-    hidden_activation, output_activation : str
-        Keys of ``ACTIVATIONS``; the logistic gets a narrower range.
-    dtype : numpy dtype
-        dtype of the returned arrays.
-
-    Returns
-    -------
-    params : list of (ndarray, ndarray)
-        One ``(W, b)`` pair per layer.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> params = init_params(np.random.RandomState(0), [3, 1], "relu",
-    ...                      "identity", np.float32)
-    >>> [(W.shape, b.shape) for W, b in params]
-    [((3, 1), (1,))]
-    """
-    params = []
-    n_layers = len(layer_units) - 1
-    for i, (fan_in, fan_out) in enumerate(zip(layer_units[:-1], layer_units[1:])):
-        activation = output_activation if i == n_layers - 1 else hidden_activation
-        factor = 2.0 if activation == "logistic" else 6.0
-        bound = np.sqrt(factor / (fan_in + fan_out))
-        W = rng.uniform(-bound, bound, (fan_in, fan_out)).astype(dtype)
-        b = rng.uniform(-bound, bound, fan_out).astype(dtype)
-        params.append((W, b))
-    return params
-
-
-def raw_output(params, X, hidden_activation, xp=jnp):
-    """Return the output layer's pre-activation ``z = h W + b``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> params = [(np.array([[2.0]]), np.array([1.0]))]
-    >>> raw_output(params, np.array([[3.0]]), "relu", xp=np)
-    array([[7.]])
-    """
-    h = X
-    for W, b in params[:-1]:
-        h = ACTIVATIONS[hidden_activation](h @ W + b, xp)
-    W, b = params[-1]
-    return h @ W + b
-
-
-def forward(params, X, hidden_activation, output_activation, xp=jnp):
-    """Return the predictions ``f(z)``, shape ``(n_samples, n_outputs)``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> params = [(np.array([[0.0]]), np.array([0.0]))]
-    >>> forward(params, np.array([[3.0]]), "relu", "logistic", xp=np)
-    array([[0.5]])
-    """
-    z = raw_output(params, X, hidden_activation, xp)
-    return ACTIVATIONS[output_activation](z, xp)
-
+from ._forward import ACTIVATIONS, forward, raw_output
 
 def row_losses(loss, output_activation, z, y, huber_delta):
-    """Loss of each row, averaged over outputs, from raw outputs ``z``.
+    """Loss of each row from raw outputs ``z``.
 
-    ``"poisson"`` is the half Poisson deviance with a log link, computed from
-    ``z`` directly (``exp`` is its output activation) so it never overflows
-    through a ``log``.
+    Regression losses are averaged over the outputs. ``"poisson"`` is the
+    half Poisson deviance with a log link, computed from ``z`` directly
+    (``exp`` is its output activation) so it never overflows through a
+    ``log``. ``"log_loss"`` is the cross-entropy from logits: of the softmax
+    for a ``"softmax"`` output, summed over independent sigmoids for a
+    ``"logistic"`` one (as ``MLPClassifier``'s for several labels).
 
     Examples
     --------
@@ -104,7 +25,13 @@ def row_losses(loss, output_activation, z, y, huber_delta):
     >>> row_losses("squared_error", "identity", jnp.array([[3.0]]),
     ...            jnp.array([[1.0]]), 1.0)
     Array([2.], dtype=float32)
+    >>> row_losses("log_loss", "logistic", jnp.array([[0.0]]), jnp.array([[1.0]]), 1.0)
+    Array([0.6931472], dtype=float32)
     """
+    if loss == "log_loss":
+        if output_activation == "softmax":
+            return jnp.logaddexp.reduce(z, axis=1) - jnp.sum(y * z, axis=1)
+        return jnp.sum(jnp.logaddexp(0.0, z) - y * z, axis=1)  # softplus(z) - y z
     if loss == "poisson":
         values = jnp.exp(z) - y * z + xlogy(y, y) - y
     else:
@@ -117,7 +44,7 @@ def row_losses(loss, output_activation, z, y, huber_delta):
             a = jnp.abs(r)
             values = jnp.where(a <= huber_delta, 0.5 * r**2, huber_delta * (a - 0.5 * huber_delta))
         else:
-            raise ValueError(f"Unknown loss {loss!r}; expected one of {LOSSES}.")
+            raise ValueError(f"Unknown loss {loss!r}.")
     return values.mean(axis=1)
 
 
@@ -145,7 +72,7 @@ def weighted_mean_loss(params, X, y, w, loss, hidden_activation, output_activati
     Returns the mean and the sum of the weights; an all-zero batch has a mean
     of zero.
     """
-    z = raw_output(params, X, hidden_activation)
+    z = raw_output(params, X, hidden_activation, xp=jnp)
     values = row_losses(loss, output_activation, z, y, huber_delta)
     wsum = w.sum()
     return jnp.sum(w * values) / jnp.where(wsum > 0, wsum, 1.0), wsum
@@ -153,7 +80,7 @@ def weighted_mean_loss(params, X, y, w, loss, hidden_activation, output_activati
 
 def r2_score(params, X, y, w, hidden_activation, output_activation):
     """Weighted R^2 averaged over outputs, as ``RegressorMixin.score``."""
-    pred = forward(params, X, hidden_activation, output_activation)
+    pred = forward(params, X, hidden_activation, output_activation, xp=jnp)
     wsum = w.sum()
     mean = (w[:, None] * y).sum(0) / wsum
     ss_res = (w[:, None] * (y - pred) ** 2).sum(0)
@@ -161,3 +88,23 @@ def r2_score(params, X, y, w, hidden_activation, output_activation):
     safe = jnp.where(ss_tot > 0, ss_tot, 1.0)
     scores = jnp.where(ss_tot > 0, 1.0 - ss_res / safe, jnp.where(ss_res > 0, 0.0, 1.0))
     return scores.mean()
+
+
+def accuracy_score(params, X, y, w, hidden_activation, output_activation):
+    """Weighted accuracy of one-hot or indicator ``y``, as ``ClassifierMixin.score``.
+
+    A row of several labels counts as right only if all its labels are
+    (subset accuracy, as ``accuracy_score``).
+    """
+    z = raw_output(params, X, hidden_activation, xp=jnp)
+    if output_activation == "softmax":
+        right = jnp.argmax(z, axis=1) == jnp.argmax(y, axis=1)
+    else:
+        right = jnp.all((z > 0) == (y > 0.5), axis=1)
+    return jnp.sum(w * right) / w.sum()
+
+
+def validation_score(loss, params, X, y, w, hidden_activation, output_activation):
+    """The early-stopping score: accuracy for a classifier (log loss), else R^2."""
+    score = accuracy_score if loss == "log_loss" else r2_score
+    return score(params, X, y, w, hidden_activation, output_activation)

@@ -1,4 +1,4 @@
-"""Save and load a NeuronRegressor as plain arrays: no pickle, no code.
+"""Save and load the estimators as plain arrays: no pickle, no code.
 
 A pickle runs code when it is loaded, so it must only come from a trusted
 source. :func:`save_model` writes an ``.npz`` archive instead: the arrays of
@@ -22,9 +22,9 @@ import json
 
 import numpy as np
 
-FORMAT = "sknn_neuron.NeuronRegressor"
 FORMAT_VERSION = 1
 _META = "__meta__"
+_FORMAT_PREFIX = "sknn_neuron."
 # scikit-learn's callback machinery (``set_callbacks``): attached, not learned.
 _NOT_SAVED = ("_skl_callbacks", "_callback")
 
@@ -34,7 +34,7 @@ def save_model(estimator, file):
 
     Parameters
     ----------
-    estimator : NeuronRegressor
+    estimator : NeuronRegressor or NeuronClassifier
         The estimator, fitted or not: its parameters and every attribute it
         learned (public ``name_`` and private ``_name`` ones) are written.
         Callbacks attached with ``set_callbacks`` are not.
@@ -44,8 +44,8 @@ def save_model(estimator, file):
     Raises
     ------
     TypeError
-        If ``estimator`` is not a ``NeuronRegressor``, or one of its values
-        has a type the format cannot hold (only NumPy arrays and scalars,
+        If ``estimator`` is not one of sknn_neuron's estimators, or one of
+        its values has a type the format cannot hold (only NumPy arrays and scalars,
         ``RandomState`` instances and plain Python values are supported).
 
     See Also
@@ -67,10 +67,10 @@ def save_model(estimator, file):
     >>> bool(np.array_equal(loaded.predict(X), reg.predict(X)))
     True
     """
-    from ._regressor import NeuronRegressor
-
-    if not isinstance(estimator, NeuronRegressor):
-        raise TypeError(f"save_model saves a NeuronRegressor, got {type(estimator).__name__}.")
+    if type(estimator).__name__ not in _estimators():
+        raise TypeError(
+            f"save_model saves {' or '.join(_estimators())}, got {type(estimator).__name__}."
+        )
     arrays = {}
     learned = {
         name: value
@@ -78,7 +78,7 @@ def save_model(estimator, file):
         if (name.endswith("_") or name.startswith("_")) and not name.startswith(_NOT_SAVED)
     }
     meta = {
-        "format": FORMAT,
+        "format": _FORMAT_PREFIX + type(estimator).__name__,
         "format_version": FORMAT_VERSION,
         "params": _encode(estimator.get_params(deep=False), arrays, "params"),
         "learned": _encode(learned, arrays, ""),
@@ -92,7 +92,7 @@ def save_model(estimator, file):
 
 
 def load_model(file):
-    """Read a ``NeuronRegressor`` written by :func:`save_model`.
+    """Read an estimator written by :func:`save_model`.
 
     The archive is read with ``numpy.load(allow_pickle=False)``: loading
     never runs code from the file.
@@ -104,7 +104,7 @@ def load_model(file):
 
     Returns
     -------
-    estimator : NeuronRegressor
+    estimator : NeuronRegressor or NeuronClassifier
         The saved estimator, with the same parameters and learned attributes.
 
     Raises
@@ -135,21 +135,21 @@ def load_model(file):
     >>> bool(np.array_equal(a.coef_, b.coef_))
     True
     """
-    from ._regressor import NeuronRegressor
-
     with np.load(file, allow_pickle=False) as archive:
         arrays = {name: archive[name] for name in archive.files}
     if _META not in arrays:
-        raise ValueError(f"Not a saved NeuronRegressor: the archive has no {_META!r} member.")
+        raise ValueError(f"Not a saved sknn_neuron estimator: the archive has no {_META!r} member.")
     meta = json.loads(str(arrays.pop(_META)))
-    if meta.get("format") != FORMAT:
-        raise ValueError(f"Not a saved NeuronRegressor: format {meta.get('format')!r}, expected {FORMAT!r}.")
+    name = str(meta.get("format", "")).removeprefix(_FORMAT_PREFIX)
+    if not str(meta.get("format", "")).startswith(_FORMAT_PREFIX) or name not in _estimators():
+        expected = ", ".join(repr(_FORMAT_PREFIX + n) for n in _estimators())
+        raise ValueError(f"Not a saved sknn_neuron estimator: format {meta.get('format')!r}, expected {expected}.")
     if meta.get("format_version", 0) > FORMAT_VERSION:
         raise ValueError(
             f"The archive has format version {meta['format_version']}; this sknn_neuron reads "
             f"version {FORMAT_VERSION} and older. Upgrade sknn_neuron to load it."
         )
-    estimator = NeuronRegressor(**_decode(meta["params"], arrays))
+    estimator = _estimators()[name](**_decode(meta["params"], arrays))
     for name, value in _decode(meta["learned"], arrays).items():
         setattr(estimator, name, value)
     return estimator
@@ -207,4 +207,12 @@ def _decode(value, arrays):
         rng = np.random.RandomState()
         rng.set_state((name, _decode(keys, arrays), pos, has_gauss, cached))
         return rng
-    raise ValueError(f"Unknown value in a saved NeuronRegressor: {value!r}.")
+    raise ValueError(f"Unknown value in a saved sknn_neuron estimator: {value!r}.")
+
+
+def _estimators():
+    """The estimators the format holds, by class name."""
+    from ._classifier import NeuronClassifier
+    from ._regressor import NeuronRegressor
+
+    return {cls.__name__: cls for cls in (NeuronRegressor, NeuronClassifier)}

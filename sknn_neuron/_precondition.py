@@ -55,7 +55,7 @@ def scales_target(output_activation, loss):
     return output_activation == "identity" and loss in TARGET_SCALED_LOSSES
 
 
-def fit(kind, X, y, w, *, centre_x, centre_y, scale_y, loss, huber_delta):
+def fit(kind, X, y, w, *, centre_x, centre_y, scale_y, loss, huber_delta, ridge=0.0):
     """Compute the preconditioner of the weighted data.
 
     Parameters
@@ -72,6 +72,10 @@ def fit(kind, X, y, w, *, centre_x, centre_y, scale_y, loss, huber_delta):
     loss : str
         Static: the loss, which fixes ``loss_scale``.
     huber_delta : traced float
+    ridge : traced float, default=0.0
+        The L2 penalty's curvature relative to the data's, in the inputs'
+        units (see :func:`ridge`): the factor whitens ``Cov(X) + ridge I``,
+        the Hessian of a linear neuron's objective, penalty included.
 
     Returns
     -------
@@ -99,10 +103,11 @@ def fit(kind, X, y, w, *, centre_x, centre_y, scale_y, loss, huber_delta):
     wn = w / w.sum()
     x_shift = centre_x * (wn @ X)
     if kind == "diagonal":
-        x_map = 1.0 / _usable_scale(_weighted_norm(X - x_shift, wn), x_shift)
+        std = _usable_scale(_weighted_norm(X - x_shift, wn), x_shift)
+        x_map = 1.0 / jnp.sqrt(std**2 + ridge)
         x_unmap = 1.0 / x_map
     else:
-        x_map, x_unmap = _whitening(jnp.sqrt(wn)[:, None] * (X - x_shift), x_shift)
+        x_map, x_unmap = _whitening(jnp.sqrt(wn)[:, None] * (X - x_shift), x_shift, ridge)
 
     if scale_y:
         y_shift = centre_y * (wn @ y)
@@ -138,8 +143,27 @@ def _usable_scale(std, shift):
     return jnp.where(_is_constant(std, shift), 1.0, std)
 
 
-def _whitening(A, x_shift):
-    """``(P, P^-1)`` with ``P^T A^T A P`` the identity on the range of ``A``.
+def ridge(loss, alpha, l1_ratio):
+    """The L2 penalty's curvature over the loss's, per unit of input variance.
+
+    A linear neuron's objective has the Hessian ``kappa Cov(X) + alpha (1 -
+    l1_ratio) I`` in the user's units, ``kappa`` the loss's curvature: 1 for
+    the squared error (whatever the targets' scale), 1/4 for the log loss at
+    a probability of 1/2. Whitening the sum, not ``Cov(X)`` alone, keeps a
+    penalty on the weights of badly scaled features (which, in the user's
+    units, it is) from ruining the conditioning.
+
+    Examples
+    --------
+    >>> ridge("log_loss", 0.01, 0.0), ridge("squared_error", 0.01, 0.5)
+    (0.04, 0.005)
+    """
+    kappa = 0.25 if loss == "log_loss" else 1.0
+    return alpha * (1.0 - l1_ratio) / kappa
+
+
+def _whitening(A, x_shift, ridge):
+    """``(P, P^-1)`` with ``P^T (A^T A + ridge I) P`` the identity on its range.
 
     Symmetric inverse square roots of the Gram matrix of the scaled columns.
     Eigenvalues below its rounding level are uncertain after one pass: a
@@ -161,6 +185,7 @@ def _whitening(A, x_shift):
     A = jnp.where(constant, 0.0, A)
     gram = jnp.where(constant[:, None] | constant[None, :], 0.0, gram)
     corr = gram / scale[:, None] / scale[None, :]
+    corr = corr + jnp.diag(ridge / (scale * top) ** 2)  # the penalty, in these columns' units
     floor = _floor(corr)
     lam, V = jnp.linalg.eigh(corr)
     lam = jnp.where(floor > 0, jnp.maximum(lam, floor), 1.0)  # all zero: nothing to scale
@@ -171,7 +196,7 @@ def _whitening(A, x_shift):
     def second_pass(factors):
         P, P_inv = factors
         B = A @ (top[:, None] * P)  # the columns' units again
-        gram = B.T @ B
+        gram = B.T @ B + ridge * (P.T @ P)
         lam, V = jnp.linalg.eigh(gram)
         # Rounding noise, lifted by the first pass, stays far below sqrt(eps):
         # those directions are empty, and the first pass's lift is undone.

@@ -7,7 +7,7 @@ from sklearn.base import RegressorMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
-from . import _model
+from . import _forward
 from ._base import ACTIVATIONS, BaseNeuron, canonical_activation, stochastic_only
 from ._precondition import scales_target
 
@@ -206,7 +206,7 @@ class NeuronRegressor(RegressorMixin, BaseNeuron):
     _parameter_constraints: dict = {
         **BaseNeuron._parameter_constraints,
         "activation": [ACTIVATIONS],
-        "loss": [StrOptions(set(_model.LOSSES))],
+        "loss": [StrOptions({"squared_error", "huber", "absolute_error", "poisson"})],
         "huber_delta": [Interval(Real, 0, None, closed="neither")],
     }
 
@@ -310,7 +310,7 @@ class NeuronRegressor(RegressorMixin, BaseNeuron):
         """
         z = self._raw_output(X)
         with np.errstate(over="ignore"):
-            y = _model.ACTIVATIONS[self.out_activation_](z, np)
+            y = _forward.ACTIVATIONS[self.out_activation_](z, np)
         return y.ravel() if self._y_1d else y
 
     def __sklearn_tags__(self):
@@ -335,7 +335,7 @@ class NeuronRegressor(RegressorMixin, BaseNeuron):
     def _loss(self):
         return self.loss
 
-    def _validate_training_data(self, X, y, first):
+    def _validate_training_data(self, X, y, *, first, incremental, classes):
         X, y = validate_data(
             self, X, y, reset=first, dtype=[np.float64, np.float32], y_numeric=True, multi_output=True
         )

@@ -128,6 +128,7 @@ def _fit_preconditioner(kind, model, X, y, w, hyper, n_layers):
         centre_y=fit_intercept,
         scale_y=_precondition.scales_target(model.output_activation, model.loss),
         loss=model.loss, huber_delta=hyper["huber_delta"],
+        ridge=_precondition.ridge(model.loss, hyper["alpha"], hyper["l1_ratio"]),
     )  # fmt: skip
 
 
@@ -234,7 +235,9 @@ def train_epochs(config, state, data, validation, hyper, n_epochs, block_orders,
         tol = hyper["tol"]
         if config.early_stopping:
             params = _to_user(state.params, pre, hyper)
-            score = _model.r2_score(params, *validation, model.hidden_activation, model.output_activation)
+            score = _model.validation_score(
+                model.loss, params, *validation, model.hidden_activation, model.output_activation
+            )
             stalled = score < state.best_score + tol
             better = score > state.best_score
             state = state._replace(

@@ -5,11 +5,14 @@ to shape buckets, so refits, grid searches and cross-validation folds reuse
 the programs they have already compiled.
 """
 
+import warnings
+
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 
-from sknn_neuron import NeuronRegressor
+from sknn_neuron import NeuronClassifier, NeuronRegressor
 from sknn_neuron._shapes import padded_rows
 
 
@@ -48,8 +51,8 @@ def test_lbfgs_refit_with_new_alpha_compiles_nothing(count_compilations):
     X, y = _data(300)
     NeuronRegressor(alpha=1e-4).fit(X, y)
     with count_compilations() as compiled:
-        n_iter = {NeuronRegressor(alpha=alpha).fit(X, y).n_iter_ for alpha in (1e-3, 1e-2, 1e-1, 1.0)}
-    assert len(n_iter) > 1, "the fits should run different numbers of iterations"
+        norms = {round(float(np.linalg.norm(NeuronRegressor(alpha=a).fit(X, y).coef_)), 6) for a in (1e-3, 1e-1, 1.0)}
+    assert len(norms) == 3, "each alpha should give its own weights"
     assert compiled.total == 0, compiled.names
 
 
@@ -96,3 +99,19 @@ def test_grid_over_traced_hyperparameters_compiles_once(count_compilations, solv
         fits = [NeuronRegressor(solver=solver, max_iter=3, random_state=0, **p).fit(X, y) for p in candidates]
     assert len({tuple(np.round(f.coefs_[0].ravel(), 6)) for f in fits}) == len(candidates)
     assert compiled.total == 1, compiled.summary()
+
+
+@pytest.mark.parametrize("solver", ["sgd", "lbfgs"])
+def test_classifier_grid_search_compiles_the_training_program_at_most_twice(count_compilations, solver):
+    X, y = _data(500, n_features=8)
+    labels = np.digitize(y, np.quantile(y, [0.3, 0.7]))  # three classes
+    grid = GridSearchCV(
+        NeuronClassifier(solver=solver, max_iter=5, random_state=0),
+        {"learning_rate_init": [0.001, 0.003, 0.01, 0.03], "alpha": [1e-5, 1e-3, 1e-1]},
+        cv=5,
+    )
+    with count_compilations() as compiled, warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        grid.fit(X, labels)
+    assert compiled.training <= 2, compiled.names
+    assert compiled.total <= 2, compiled.summary()

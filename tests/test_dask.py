@@ -1,4 +1,4 @@
-"""NeuronRegressor on a Dask cluster: grid search and out-of-core training.
+"""The estimators on a Dask cluster: grid search and out-of-core training.
 
 A real ``LocalCluster`` of two worker processes stands in for a cluster of
 machines: the estimator is pickled to the workers, JAX compiles there, and
@@ -9,14 +9,16 @@ one runs JAX, which does not survive ``os.fork()``, and it is never forked.
 import logging
 import os
 import re
+import warnings
 
 import numpy as np
 import pytest
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
 from sklearn.model_selection import GridSearchCV, KFold
 
-from sknn_neuron import NeuronRegressor
+from sknn_neuron import NeuronClassifier, NeuronRegressor
 
 dask = pytest.importorskip("dask")
 da = pytest.importorskip("dask.array")
@@ -123,3 +125,46 @@ def test_incremental_equals_partial_fit_on_the_same_chunks(client, chunked_linea
     assert len(on_dask.loss_curve_) == len(local.loss_curve_) == X.numblocks[0]
     assert_allclose(on_dask.loss_curve_, local.loss_curve_, rtol=1e-6)
     assert_allclose(on_dask.coef_, local.coef_, rtol=1e-6)
+
+
+# ---------------------------------------------------------------- classifier
+@pytest.fixture(scope="module")
+def chunked_labels(chunked_linear_data):
+    X, y = chunked_linear_data
+    labels = np.array(["low", "mid", "high"])
+    return X, da.map_blocks(lambda v: labels[np.digitize(v, [-0.5, 1.5])], y, dtype=object)
+
+
+def test_classifier_streams_chunks_through_partial_fit(client, chunked_labels):
+    Incremental = pytest.importorskip("dask_ml.wrappers").Incremental
+    X, y = chunked_labels
+    classes = np.array(["high", "low", "mid"])
+    model = Incremental(NeuronClassifier(solver="sgd", random_state=0), shuffle_blocks=False)
+    model.fit(X, y, classes=classes)  # given once, passed to every partial_fit call
+
+    clf = model.estimator_
+    assert_array_equal(clf.classes_, classes)
+    assert len(clf.loss_curve_) == X.numblocks[0]
+    local = NeuronClassifier(solver="sgd", random_state=0)
+    for X_chunk, y_chunk in zip(X.to_delayed().ravel(), y.to_delayed()):
+        local.partial_fit(*dask.compute(X_chunk, y_chunk), classes=classes)
+    assert_allclose(clf.coefs_[0], local.coefs_[0], rtol=1e-6)
+    X_test, y_test = dask.compute(X[:CHUNK_ROWS], y[:CHUNK_ROWS])
+    assert clf.score(X_test, y_test) > 0.9
+
+
+def test_classifier_grid_search_on_dask_workers_equals_serial_search(client):
+    X, y = _small_regression()
+    labels = np.digitize(y, np.quantile(y, [0.33, 0.66]))
+
+    def search():
+        grid = {"alpha": [1e-4, 1e-1], "solver": ["lbfgs", "adam"]}
+        return GridSearchCV(NeuronClassifier(max_iter=50, random_state=0), grid, cv=3, refit=False)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        serial = search().fit(X, labels)
+        with joblib.parallel_backend("dask"):
+            on_dask = search().set_params(n_jobs=-1).fit(X, labels)
+    assert_allclose(on_dask.cv_results_["mean_test_score"], serial.cv_results_["mean_test_score"], rtol=1e-12)
+    assert on_dask.best_params_ == serial.best_params_

@@ -330,7 +330,7 @@ def test_load_model_refuses_a_pickled_object_array(tmp_path):
 
 def test_load_model_refuses_an_archive_without_metadata(tmp_path):
     np.savez(tmp_path / "other.npz", a=np.zeros(3))
-    with pytest.raises(ValueError, match="Not a saved NeuronRegressor"):
+    with pytest.raises(ValueError, match="Not a saved sknn_neuron estimator"):
         load_model(tmp_path / "other.npz")
 
 
@@ -360,7 +360,7 @@ def test_load_model_refuses_a_newer_format_version(models, tmp_path):
 def test_save_model_refuses_another_estimator(tmp_path):
     from sklearn.linear_model import LinearRegression
 
-    with pytest.raises(TypeError, match="saves a NeuronRegressor, got LinearRegression"):
+    with pytest.raises(TypeError, match="saves NeuronRegressor or NeuronClassifier, got LinearRegression"):
         save_model(LinearRegression(), tmp_path / "model.npz")
 
 

@@ -1,0 +1,95 @@
+"""The forward pass, for NumPy and JAX alike: no JAX import here.
+
+Parameters are a list of ``(W, b)`` pairs, one per dense layer, with ``W`` of
+shape ``(fan_in, fan_out)``. Every function takes the array namespace ``xp``
+(``numpy`` for ``predict``, ``jax.numpy`` inside the training programs), so
+that prediction and serving never import JAX.
+"""
+
+import numpy as np
+
+
+def _softmax(z, xp):
+    e = xp.exp(z - xp.max(z, axis=1, keepdims=True))  # no overflow
+    return e / xp.sum(e, axis=1, keepdims=True)
+
+
+ACTIVATIONS = {
+    "identity": lambda z, xp: z,
+    # tanh form of the logistic: no overflow for large |z|, in NumPy and JAX.
+    "logistic": lambda z, xp: 0.5 * (xp.tanh(0.5 * z) + 1.0),
+    "tanh": lambda z, xp: xp.tanh(z),
+    "relu": lambda z, xp: xp.maximum(z, 0.0),
+    "exp": lambda z, xp: xp.exp(z),
+    "softmax": _softmax,
+}
+
+
+def init_params(rng, layer_units, hidden_activation, output_activation, dtype):
+    """Draw Glorot-uniform weights and biases, as ``MLPRegressor`` does.
+
+    Parameters
+    ----------
+    rng : numpy.random.RandomState
+        Source of randomness.
+    layer_units : sequence of int
+        ``[n_features, *hidden_layer_sizes, n_outputs]``.
+    hidden_activation, output_activation : str
+        Keys of ``ACTIVATIONS``; the logistic gets a narrower range.
+    dtype : numpy dtype
+        dtype of the returned arrays.
+
+    Returns
+    -------
+    params : list of (ndarray, ndarray)
+        One ``(W, b)`` pair per layer.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> params = init_params(np.random.RandomState(0), [3, 1], "relu",
+    ...                      "identity", np.float32)
+    >>> [(W.shape, b.shape) for W, b in params]
+    [((3, 1), (1,))]
+    """
+    params = []
+    n_layers = len(layer_units) - 1
+    for i, (fan_in, fan_out) in enumerate(zip(layer_units[:-1], layer_units[1:])):
+        activation = output_activation if i == n_layers - 1 else hidden_activation
+        factor = 2.0 if activation == "logistic" else 6.0
+        bound = np.sqrt(factor / (fan_in + fan_out))
+        W = rng.uniform(-bound, bound, (fan_in, fan_out)).astype(dtype)
+        b = rng.uniform(-bound, bound, fan_out).astype(dtype)
+        params.append((W, b))
+    return params
+
+
+def raw_output(params, X, hidden_activation, xp=np):
+    """Return the output layer's pre-activation ``z = h W + b``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> params = [(np.array([[2.0]]), np.array([1.0]))]
+    >>> raw_output(params, np.array([[3.0]]), "relu")
+    array([[7.]])
+    """
+    h = X
+    for W, b in params[:-1]:
+        h = ACTIVATIONS[hidden_activation](h @ W + b, xp)
+    W, b = params[-1]
+    return h @ W + b
+
+
+def forward(params, X, hidden_activation, output_activation, xp=np):
+    """Return the predictions ``f(z)``, shape ``(n_samples, n_outputs)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> params = [(np.array([[0.0]]), np.array([0.0]))]
+    >>> forward(params, np.array([[3.0]]), "relu", "logistic")
+    array([[0.5]])
+    """
+    z = raw_output(params, X, hidden_activation, xp)
+    return ACTIVATIONS[output_activation](z, xp)
