@@ -70,7 +70,7 @@ def ours_epoch(make, X, y, n_epochs, repeat=2):
 
 
 def mlp_epoch(make, X, y, repeat=2):
-    """Seconds per epoch of ``make(max_iter=1)``, an ``MLPRegressor``: its minibatch loop."""
+    """Seconds per epoch of ``make(max_iter=1)``, an ``MLPRegressor`` or ``MLPClassifier``: its minibatch loop."""
     times = []
     for _ in range(repeat):
         est = make(1)
@@ -86,7 +86,15 @@ def sgd_regressor_epoch(X, y, n_epochs):
     """Seconds per epoch of ``SGDRegressor``, from its own verbose timer."""
     from sklearn.linear_model import SGDRegressor
 
+    return sgd_epoch(SGDRegressor(max_iter=n_epochs, tol=None, eta0=0.001, verbose=1, random_state=0), X, y)
+
+
+def sgd_epoch(estimator, X, y):
+    """Seconds per epoch of an ``SGDRegressor`` or ``SGDClassifier`` set to ``verbose=1``.
+
+    Its own timer, reported at the end of each epoch, cumulative.
+    """
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        quiet(lambda: SGDRegressor(max_iter=n_epochs, tol=None, eta0=0.001, verbose=1, random_state=0).fit(X, y))
-    return float(re.findall(r"Total training time: (\S+) seconds", out.getvalue())[-1]) / n_epochs
+        quiet(lambda: estimator.fit(X, y))
+    return float(re.findall(r"Total training time: (\S+) seconds", out.getvalue())[-1]) / estimator.max_iter

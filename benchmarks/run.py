@@ -1,4 +1,4 @@
-"""Benchmark NeuronRegressor against scikit-learn, side by side in one run.
+"""Benchmark NeuronRegressor and NeuronClassifier against scikit-learn, side by side in one run.
 
 Prints Markdown: a line naming the machine, then one table per scenario, with
 absolute times and the ratios that matter (measured in the same run, so that
@@ -10,8 +10,11 @@ seed     The blog's 50 x 1 problem: cold (compiling) and warm fits.
 epochs   Seconds per SGD epoch on 1,000,000 x 100 and 100,000 x 20, against
          one memory pass over X, SGDRegressor and MLPRegressor.
 grid     GridSearchCV, 5 folds x 12 candidates: wall time and XLA compilations.
-exact    L-BFGS to the OLS answer, against LinearRegression.
+exact    L-BFGS to the OLS answer, against LinearRegression; NIST's certified
+         problems, digits against exact rational answers.
 hidden   A (64, 64) network's SGD epoch, against MLPRegressor.
+classifier  A softmax neuron's SGD epoch and log loss, against SGDClassifier,
+         MLPClassifier and LogisticRegression; a grid search's compilations.
 
 Usage::
 

@@ -10,7 +10,9 @@ import time
 
 import numpy as np
 from harness import best_of, markdown_table, ms, quiet, ratio, run_child
-from measure import linear_data, memory_pass_seconds, mlp_epoch, ours_epoch, seed_data, sgd_regressor_epoch
+from measure import (
+    linear_data, memory_pass_seconds, mlp_epoch, ours_epoch, seed_data, sgd_epoch, sgd_regressor_epoch,
+)  # fmt: skip
 
 SIZES = {
     "full": {
@@ -22,6 +24,7 @@ SIZES = {
         "exact": (100_000, 20),
         "hidden": (100_000, 20),
         "hidden_batches": (32, 200),
+        "classifier": [(1_000_000, 100), (100_000, 20)],
         "repeat": 5,
     },
     "quick": {
@@ -33,6 +36,7 @@ SIZES = {
         "exact": (10_000, 20),
         "hidden": (10_000, 20),
         "hidden_batches": (200,),
+        "classifier": [(50_000, 20)],
         "repeat": 2,
     },
 }
@@ -294,8 +298,8 @@ def _nist_table():
 
         def qr_predict(Z, X=X, y=y, intercept=intercept):
             design = (lambda M: np.column_stack([np.ones(len(M)), M]) if intercept else M)
-            coef = np.linalg.lstsq(design(X), y, rcond=None)[0]
-            return design(Z) @ coef
+            Q, R = np.linalg.qr(design(X))
+            return design(Z) @ np.linalg.solve(R, Q.T @ y)
 
         scaled = [
             quiet(lambda seed=seed: make_pipeline(
@@ -313,9 +317,9 @@ def _nist_table():
         "Correct digits (NIST's log relative error, fewest over the fitted values) against the exact "
         "least-squares fit in rational arithmetic. Scaled neuron: `StandardScaler` (no centring without "
         "intercept) then `NeuronRegressor(alpha=0, tol=1e-12)`, worst of 3 seeds; default: "
-        "`NeuronRegressor()` on the raw data; QR: NumPy's float64 `lstsq`.\n\n"
+        "`NeuronRegressor()` on the raw data; float64 QR: NumPy's Householder QR and a triangular solve.\n\n"
         + markdown_table(
-            ["problem", "difficulty", "scaled neuron", "default neuron", "LinearRegression", "NumPy lstsq"], rows
+            ["problem", "difficulty", "scaled neuron", "default neuron", "LinearRegression", "float64 QR"], rows
         )
     )
 
@@ -379,5 +383,91 @@ def hidden(size):
     )
 
 
-SCENARIOS = {"seed": seed, "epochs": epochs, "grid": grid, "exact": exact, "hidden": hidden}
-CHILDREN = {"seed": child_seed, "grid": child_grid}
+# ------------------------------------------------------------ 6. classifier
+def _labels(X, y):
+    """Three classes from a linear score: a multinomial problem."""
+    return np.digitize(y, np.quantile(y, [0.3, 0.7]))
+
+
+def classifier(size):
+    import warnings
+
+    from sklearn.linear_model import LogisticRegression, SGDClassifier
+    from sklearn.metrics import log_loss
+    from sklearn.neural_network import MLPClassifier
+
+    from sknn_neuron import NeuronClassifier
+
+    n_epochs, batch = 5, 200
+    rows = []
+    for n, d in size["classifier"]:
+        X, y = linear_data(n, d, np.float32)
+        y = _labels(X, y)
+        params = {"solver": "sgd", "batch_size": batch, "learning_rate_init": 0.01, "momentum": 0.9, "random_state": 0}
+        ours = lambda e: NeuronClassifier(max_iter=e, tol=0.0, **params)  # noqa: E731
+        epoch, fixed = ours_epoch(ours, X, y, n_epochs)
+        mlp_params = {**params, "hidden_layer_sizes": (), "learning_rate_init": 0.001}
+        mlp = mlp_epoch(lambda e: MLPClassifier(max_iter=e, **mlp_params), X, y)
+        sgd = sgd_epoch(SGDClassifier(loss="log_loss", max_iter=n_epochs, tol=None, verbose=1, random_state=0), X, y)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            start = time.perf_counter()
+            reference = LogisticRegression(max_iter=1000).fit(X, y)
+            lbfgs = time.perf_counter() - start
+            losses = {
+                "ours": ours(n_epochs).fit(X, y),
+                "MLPClassifier": MLPClassifier(max_iter=n_epochs, **mlp_params).fit(X, y),
+                "SGDClassifier": SGDClassifier(loss="log_loss", max_iter=n_epochs, tol=None, random_state=0).fit(X, y),
+            }
+        losses = {name: log_loss(y, est.predict_proba(X)) for name, est in losses.items()}
+        rows.append([
+            f"{n:,} x {d}", ms(epoch), ms(fixed), ms(sgd), ratio(sgd, epoch), ms(mlp), ratio(mlp, epoch), ms(lbfgs),
+            f"{losses['ours']:.4f}", f"{losses['SGDClassifier']:.4f}", f"{losses['MLPClassifier']:.4f}",
+            f"{log_loss(y, reference.predict_proba(X)):.4f}",
+        ])  # fmt: skip
+        del X, y
+        gc.collect()
+    table = markdown_table(
+        ["data (float32, 3 classes)", "ours ms/epoch", "ours fixed ms/fit", "SGDClassifier ms/epoch",
+         "SGDClassifier / ours", "MLPClassifier ms/epoch", "MLPClassifier / ours", "LogisticRegression fit ms",
+         f"log loss ours ({n_epochs} ep.)", "SGDClassifier", "MLPClassifier", "LogisticRegression optimum"],
+        rows,
+    )  # fmt: skip
+    grid_line = run_child("classifier_grid")
+    return (
+        f"## 6. Classifier: softmax neuron, minibatch SGD (batch {batch}, momentum 0.9)\n\n"
+        "ms/epoch measured as in scenario 2 (SGDClassifier: one-vs-rest, its own timer). Log loss on the "
+        f"training data after {n_epochs} epochs for every SGD; LogisticRegression (lbfgs, C=1) is solved to its "
+        "optimum.\n\n" + table + "\n\n" + grid_line
+    )
+
+
+def child_classifier_grid():
+    import warnings
+
+    import compilations
+    from sklearn.model_selection import GridSearchCV
+
+    from sknn_neuron import NeuronClassifier
+
+    X, y = linear_data(10_000, 20, np.float64)
+    y = _labels(X, y)
+    search = GridSearchCV(
+        NeuronClassifier(solver="sgd", max_iter=50, random_state=0),
+        {"learning_rate_init": GRID_LEARNING_RATES, "alpha": GRID_ALPHAS}, cv=5,
+    )  # fmt: skip
+    with compilations.CompilationCounter() as compiled, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        start = time.perf_counter()
+        search.fit(X, y)
+        wall = time.perf_counter() - start
+    return (
+        f"GridSearchCV(NeuronClassifier(solver='sgd'), 5 folds x 12 candidates) on 10,000 x 20: {wall:.2f} s, "
+        f"{compiled.total} XLA compilations ({compiled.training} of training programs)."
+    )
+
+
+SCENARIOS = {
+    "seed": seed, "epochs": epochs, "grid": grid, "exact": exact, "hidden": hidden, "classifier": classifier,
+}  # fmt: skip
+CHILDREN = {"seed": child_seed, "grid": child_grid, "classifier_grid": child_classifier_grid}
