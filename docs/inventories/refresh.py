@@ -4,11 +4,13 @@ The build resolves references to other projects (``:class:`~sklearn.pipeline.Pip
 ``:func:`jax.jit```, the names in the gallery's code) from the ``*.inv``
 files beside this script, never from the network: ``docs/conf.py`` maps each
 project's site to its file here. Each file is that project's ``objects.inv``
-trimmed to the Python objects these pages can name: an entry is kept when
-every part of its dotted name (``sklearn``, ``linear_model``,
-``LinearRegression``) is a word of the documentation's sources (``docs/``,
-``examples/``, the package's sources and the README) or of the docstrings
-of the public API, those it inherits from scikit-learn included.
+trimmed to Python objects: every class and function of the project (for
+Python's standard library, only those the pages name), and the methods,
+attributes and modules that these pages can name: those whose dotted name's
+parts (``sklearn``, ``linear_model``, ``LinearRegression``, ``fit``) are all
+words of the documentation's sources (``docs/``, ``examples/``, the
+package's sources and the README) or of the docstrings of the public API,
+those it inherits from scikit-learn included.
 
 Run it, with network, after adding references to objects the inventories
 lack (the build then warns "reference target not found"), or to follow new
@@ -48,6 +50,10 @@ SITES = {
     "distributed": "https://distributed.dask.org/en/stable/",
     "dask_ml": "https://ml.dask.org/",
 }
+# Keep every class and function of these projects' inventories; the others
+# (Python's standard library: thousands of entries) only what the docs name.
+WHOLE_API = {"py:class", "py:function", "py:exception"}
+NAMED_ONLY = {"python"}
 CORPUS = ["docs/**/*.rst", "docs/**/*.py", "examples/**/*.py", "sknn_neuron/**/*.py", "README.md"]
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _ENTRY = re.compile(r"(?P<name>.+?)\s+(?P<type>\S+:\S+)\s+(?P<priority>-?\d+)\s+(?P<location>\S*)\s+(?P<display>.*)")
@@ -100,9 +106,16 @@ def write_inventory(path, project, version, entries):
     path.write_bytes(header.encode() + zlib.compress(lines.encode(), 9))
 
 
-def named_by(entry, words):
-    """Whether a Python object entry is one the documentation can name."""
-    return entry["type"].startswith("py:") and all(part in words for part in entry["name"].split("."))
+def kept(entry, words, whole_api):
+    """Whether to keep an inventory entry.
+
+    Python objects only; with ``whole_api``, every class and function, so that
+    new pages can name any of them before the next refresh; otherwise, and for
+    methods, attributes and modules, those whose name's parts are all in ``words``.
+    """
+    if not entry["type"].startswith("py:"):
+        return False
+    return (whole_api and entry["type"] in WHOLE_API) or all(part in words for part in entry["name"].split("."))
 
 
 def fetch(source):
@@ -115,8 +128,9 @@ def fetch(source):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("names", nargs="*", metavar="NAME", help=f"projects to refresh: {', '.join(SITES)} (default: all)")
-    parser.add_argument("--source", action="append", default=[], metavar="NAME=PATH_OR_URL")
+    parser.add_argument("names", nargs="*", metavar="NAME", help=f"refresh only these: {', '.join(SITES)}")
+    parser.add_argument("--source", action="append", default=[], metavar="NAME=PATH_OR_URL",
+                        help="read NAME's full inventory from a file or URL instead of its site")  # fmt: skip
     args = parser.parse_args(argv)
     sources = {name: root + "objects.inv" for name, root in SITES.items()}
     sources.update(item.split("=", 1) for item in args.source)
@@ -126,9 +140,9 @@ def main(argv=None):
     words = corpus_words()
     for name in args.names or SITES:
         project, version, entries = read_inventory(fetch(sources[name]))
-        kept = [entry for entry in entries if named_by(entry, words)]
-        write_inventory(HERE / f"{name}.inv", project, version, kept)
-        print(f"{name}: {project} {version}, {len(kept)} of {len(entries)} entries kept", file=sys.stderr)
+        keep = [entry for entry in entries if kept(entry, words, whole_api=name not in NAMED_ONLY)]
+        write_inventory(HERE / f"{name}.inv", project, version, keep)
+        print(f"{name}: {project} {version}, {len(keep)} of {len(entries)} entries kept")
 
 
 if __name__ == "__main__":
