@@ -9,12 +9,18 @@ import re
 import sys
 from pathlib import Path
 
+from docutils import nodes
+from sphinx.util.nodes import make_refnode
+
 DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
-# Document the checkout, installed or not; sphinxext/ holds the gallery helpers.
+# Document the checkout, installed or not; sphinxext/ holds the site's own
+# extensions and inventories/ the intersphinx inventories with their script.
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(DOCS / "sphinxext"))
+sys.path.insert(0, str(DOCS / "inventories"))
 
+import refresh
 import sknn_neuron
 
 # -- Project -----------------------------------------------------------------
@@ -27,15 +33,24 @@ version = release = sknn_neuron.__version__
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
-    "sphinx.ext.mathjax",
+    "sphinx.ext.intersphinx",
     "sphinx.ext.viewcode",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
+    "offline_mathjax",
+    "executed_code",
 ]
 templates_path = ["_templates"]
 exclude_patterns = ["_build", "_templates", "sphinxext", "Thumbs.db", ".DS_Store"]
 default_role = "literal"
 pygments_style = "sphinx"
+# Every cross-reference must resolve: a name that renders as plain code is a
+# link that went missing (add it to the inventories with inventories/refresh.py).
+nitpicky = True
+
+# Links to other projects' documentation resolve from the inventories in
+# docs/inventories/, never from the network (the build runs offline).
+intersphinx_mapping = {name: (site, str(DOCS / "inventories" / f"{name}.inv")) for name, site in refresh.SITES.items()}
 
 autosummary_generate = True
 # autosummary writes a page per object listed in api.rst into gen_modules/;
@@ -75,8 +90,21 @@ def _link_sklearn_docs(app, what, name, obj, options, lines):
         lines[:] = [_TERM.sub(_sklearn_term, _REF.sub(_sklearn_ref, line)) for line in lines]
 
 
+def _link_page_by_name(app, env, node, contnode):
+    """Resolve ``:ref:`name``` to the page ``name`` when no label ``name`` exists."""
+    if node.get("reftype") != "ref" or node.get("refdomain") != "std":
+        return None
+    target = node["reftarget"]
+    docname = next((doc for doc in env.all_docs if doc.rsplit("/", 1)[-1] == target), None)
+    if docname is None:
+        return None
+    title = contnode.astext() if node.get("refexplicit") else env.titles[docname].astext()
+    return make_refnode(app.builder, node["refdoc"], docname, None, nodes.inline(title, title), title)
+
+
 def setup(app):
     app.connect("autodoc-process-docstring", _link_sklearn_docs, priority=400)
+    app.connect("missing-reference", _link_page_by_name)
 
 
 # -- HTML --------------------------------------------------------------------
@@ -88,7 +116,11 @@ html_theme_options = {
     "navigation_with_keys": False,
     "secondary_sidebar_items": ["page-toc", "sg_download_links", "sg_launcher_links"],
 }
-html_sidebars = {"index": [], "getting_started": [], "benchmarks": [], "api": []}
+# Top-level pages without sub-pages have nothing to show in the left sidebar.
+html_sidebars = {page: [] for page in ("index", "getting_started", "why_this_neuron", "benchmarks", "api", "design")}
+# "On this page" lists methods as "fit()", not "NeuronRegressor.fit()", which
+# the narrow sidebar cuts off.
+toc_object_entries_show_parents = "hide"
 html_show_sourcelink = False
 
 
@@ -167,7 +199,10 @@ sphinx_gallery_conf = {
     "abort_on_example_error": True,
     "backreferences_dir": "gen_modules/backreferences",
     "doc_module": ("sknn_neuron",),
-    "within_subsection_order": "FileNameSortKey",
+    "within_subsection_order": "gallery_order.TeachingOrder",
+    # The execution-times page loads DataTables from a CDN; each example page
+    # still shows its own running time.
+    "write_computation_times": False,
     "reset_modules": ("matplotlib", "gallery_execution.example_timeout"),
     "reset_modules_order": "both",
     "min_reported_time": 1,

@@ -8,7 +8,7 @@ both on a Dask cluster:
 
 1. a :class:`~sklearn.model_selection.GridSearchCV` whose fits run on the
    cluster's workers through joblib's ``"dask"`` backend;
-2. training on a chunked :mod:`dask.array` too large to hold in one place:
+2. training on a chunked :class:`dask array <dask.array.Array>` too large to hold in one place:
    dask-ml's :class:`~dask_ml.wrappers.Incremental` calls ``partial_fit``
    once per chunk (one epoch each) on the workers, and the model, a few
    NumPy arrays, travels from chunk to chunk.

@@ -8,14 +8,13 @@ so it can be a candidate of the same :class:`~sklearn.model_selection.GridSearch
 as :class:`~sklearn.linear_model.LinearRegression`: one pipeline, one
 cross-validation, one table of scores. The candidates here are
 
-* ``LinearRegression``, least squares solved exactly;
+* :class:`~sklearn.linear_model.LinearRegression`, least squares solved exactly;
 * one linear neuron trained by L-BFGS, which finds the same solution;
 * the same neuron trained by minibatch SGD, for a few learning rates;
 * a small network with one hidden layer of 16 ReLU units, trained by Adam.
 
 The data is scikit-learn's diabetes dataset (442 patients, 10 features): a
-target that a linear model explains reasonably well, and a little better with
-some curvature.
+target that a linear model explains about half of.
 """
 
 # %%
@@ -24,8 +23,11 @@ some curvature.
 # The pipeline's ``model`` step is itself a grid parameter, so each dict of
 # ``param_grid`` brings its own estimator and the hyperparameters that go with
 # it. Every candidate sees the same standardized features and the same folds.
+import warnings
+
 import numpy as np
 from sklearn.datasets import load_diabetes
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.pipeline import Pipeline
@@ -53,7 +55,11 @@ param_grid = [
     },
 ]  # fmt: skip
 search = GridSearchCV(pipe, param_grid, cv=KFold(5, shuffle=True, random_state=0))
-search.fit(X, y)
+with warnings.catch_warnings():
+    # Some SGD and Adam candidates use up their 500 epochs before the stopping
+    # rule fires; their scores say how far they got, which is what is compared.
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    search.fit(X, y)
 
 
 # %%
@@ -85,10 +91,11 @@ for name, score, fit_time, rank in zip(names, scores, fit_times, results["rank_t
     print(f"{name:<26} {score:>13.4f} {fit_time:>12.3f} s {rank:>5}")
 
 # %%
-# The identity neuron trained by L-BFGS lands on the least-squares solution
-# (its small default ``alpha`` aside), so it scores as ``LinearRegression``
-# does. SGD gets close at every learning rate, and the hidden layer buys a
-# little more R^2, at the price of more epochs.
+# The identity neuron trained by L-BFGS lands on the least-squares solution,
+# so it scores as :class:`~sklearn.linear_model.LinearRegression` does. SGD
+# gets within a few thousandths at every learning rate, and the network with
+# a hidden layer scores about the same: on 442 rows its curvature buys nothing
+# measurable (:ref:`real_data` looks at its penalty in detail).
 #
 # The plot
 # --------

@@ -9,11 +9,14 @@ trained on the squared error, and scikit-learn's
 :class:`~sklearn.linear_model.LinearRegression` as the reference.
 
 Trained as in the original Keras experiment (plain SGD, batches of 32, 200
-epochs), the neuron stops short of the least-squares answer: ``x`` is not
-centred, so the slope and the intercept pull against each other and plain
-SGD needs far more epochs. The default :class:`~sknn_neuron.NeuronRegressor`
-solves the same problem with L-BFGS and lands on the least-squares answer in
-milliseconds.
+epochs) on the raw ``x``, a neuron stops short of the least-squares answer:
+``x`` is not centred, so the slope and the intercept pull against each
+other and plain SGD needs far more epochs.
+:class:`~sklearn.neural_network.MLPRegressor` without hidden layers shows it
+here, as Keras did in the blog. :class:`~sknn_neuron.NeuronRegressor` takes
+the same steps in centred and scaled coordinates, where they do not pull
+against each other, and gets close; its default, L-BFGS, lands on the
+least-squares answer in milliseconds.
 """
 
 # %%
@@ -27,6 +30,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LinearRegression
+from sklearn.neural_network import MLPRegressor
 
 from sknn_neuron import NeuronRegressor
 
@@ -35,16 +39,17 @@ X = rng.uniform(0, 10, size=(50, 1))
 y = 0.1 * X[:, 0] + 2 + rng.normal(0, 0.1, size=50)
 
 # %%
-# Three models
-# ------------
+# Four models
+# -----------
 # The original setting is plain SGD at 0.01 on the mean squared error; the
-# neuron's loss is half the squared error (as ``MLPRegressor``'s), so the same
-# steps take ``learning_rate_init=0.02``. ``tol=0`` runs all 200 epochs.
+# loss of both neural estimators here is half the squared error, so the same
+# steps take ``learning_rate_init=0.02``. Without a stopping rule
+# (``n_iter_no_change``) both run all 200 epochs.
+BLOG_SGD = {"solver": "sgd", "learning_rate_init": 0.02, "batch_size": 32, "max_iter": 200, "momentum": 0.0,
+            "alpha": 0.0, "random_state": 0}  # fmt: skip
 models = {
-    "neuron, SGD as in Keras": NeuronRegressor(
-        solver="sgd", learning_rate_init=0.02, batch_size=32, max_iter=200,
-        momentum=0.0, alpha=0.0, tol=0.0, random_state=0,
-    ),  # fmt: skip
+    "MLPRegressor, blog's SGD": MLPRegressor(hidden_layer_sizes=(), n_iter_no_change=200, **BLOG_SGD),
+    "neuron, blog's SGD": NeuronRegressor(n_iter_no_change=np.inf, **BLOG_SGD),
     "neuron, default (L-BFGS)": NeuronRegressor(random_state=0),
     "LinearRegression": LinearRegression(),
 }
@@ -56,11 +61,16 @@ def timed_fit(model):
         # 200 epochs of plain SGD do not converge here: that is the point.
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X, y)
-    start = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
+        start = time.perf_counter()
         model.fit(X, y)
     return time.perf_counter() - start
+
+
+def weights(model):
+    """``W`` and ``b`` of a one-neuron model, whichever estimator fitted it."""
+    if isinstance(model, MLPRegressor):
+        return float(model.coefs_[0][0, 0]), float(model.intercepts_[0][0])
+    return float(model.coef_[0]), float(model.intercept_)
 
 
 times = {name: timed_fit(model) for name, model in models.items()}
@@ -72,7 +82,7 @@ ols = models["LinearRegression"]
 # Distance to OLS is the largest gap in ``W`` or ``b``.
 print(f"{'model':<26} {'W':>8} {'b':>8} {'to OLS':>9} {'fit (warm)':>11}")
 for name, model in models.items():
-    W, b = float(model.coef_[0]), float(model.intercept_)
+    W, b = weights(model)
     gap = max(abs(W - ols.coef_[0]), abs(b - ols.intercept_))
     print(f"{name:<26} {W:8.4f} {b:8.4f} {gap:9.2e} {times[name] * 1e3:9.2f} ms")
 
@@ -82,7 +92,11 @@ for name, model in models.items():
 grid = np.linspace(0, 10, 100).reshape(-1, 1)
 fig, ax = plt.subplots(figsize=(7, 4.5))
 ax.scatter(X[:, 0], y, s=14, color="0.4", label="data")
-styles = {"LinearRegression": ("k", "-", 4), "neuron, default (L-BFGS)": ("C1", "--", 2)}
+styles = {
+    "LinearRegression": ("k", "-", 4),
+    "neuron, default (L-BFGS)": ("C1", "--", 2),
+    "MLPRegressor, blog's SGD": ("C2", "-.", 2),
+}
 for name, model in reversed(models.items()):  # the reference first, underneath
     color, line, width = styles.get(name, ("C0", ":", 2))
     ax.plot(grid[:, 0], model.predict(grid), color=color, linestyle=line, linewidth=width, label=name)
