@@ -60,6 +60,12 @@ def _float_context(dtype):
 class BaseNeuron(CallbackSupportMixin, BaseEstimator):
     """Shared machinery of the neuron estimators; not for direct use."""
 
+    # The "?" of an estimator's HTML display links to its API page.
+    _doc_link_module = "sknn_neuron"
+    _doc_link_template = (
+        "https://sknn-neuron.readthedocs.io/en/stable/gen_modules/{estimator_module}.{estimator_name}.html"
+    )
+
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "hidden_activation": [ACTIVATIONS],

@@ -91,6 +91,7 @@ def run_stochastic(est, X, y, sample_weight, incremental, init_params=None, on_e
     )  # fmt: skip
     hyper = est._hyperparameters(dtype)
 
+    _train.release_programs()
     per_epoch = bool(est.verbose) or on_epoch is not None
     budget = 1 if incremental else est.max_iter
     curves = {"loss": [], "score": [], "learning_rate": []}
@@ -188,6 +189,7 @@ def run_lbfgs(est, X, y, sample_weight, init_params=None):
     n_features = X.shape[1]
     kind = "full" if 1 < n_features <= min(FULL_PRECONDITIONING_MAX_FEATURES, n_pad) else "diagonal"
     config = _train.LbfgsConfig(est._model_config(), kind, 1 << (est.max_iter - 1).bit_length())
+    _train.release_programs()
     params, loss, losses, n_iter, n_fun, grad_max, finite = _train.train_lbfgs(
         config, params, data, est._hyperparameters(X.dtype), est.max_iter, est.max_fun, np.bool_(internal)
     )

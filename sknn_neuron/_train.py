@@ -30,6 +30,12 @@ from jax.flatten_util import ravel_pytree
 from . import _lbfgs, _model, _precondition, _shapes
 from ._optim import make_optimizer, set_hyperparams
 
+# A compiled program holds about 300 memory mappings of JIT code (each XLA
+# kernel is an object of its own) and a process may have 65,530: past this
+# many programs, the training programs are all dropped and compile again on
+# demand.
+MAX_PROGRAMS = 64
+
 HYPERPARAMETERS = (
     "learning_rate_init", "alpha", "l1_ratio", "huber_delta", "momentum",
     "beta_1", "beta_2", "epsilon", "power_t", "tol", "n_iter_no_change", "fit_intercept",
@@ -83,6 +89,19 @@ class TrainState(NamedTuple):
     no_improvement: Any
     n_iter: Any  # epochs run so far
     finite: Any
+
+
+def release_programs():
+    """Drop the compiled training programs once there are more than ``MAX_PROGRAMS``.
+
+    JAX keeps every compiled program of a ``jax.jit`` function; a process
+    that fits many shapes would otherwise run out of memory mappings and
+    crash. Only this package's programs are dropped, never the user's.
+    """
+    programs = (train_epochs, train_lbfgs)
+    if sum(program._cache_size() for program in programs) > MAX_PROGRAMS:
+        for program in programs:
+            program.clear_cache()
 
 
 def opt_state_placeholder(config, params):

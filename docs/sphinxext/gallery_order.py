@@ -11,6 +11,7 @@ ORDER = [
     "plot_seed_single_neuron.py",  # the blog's neuron against LinearRegression
     "plot_solvers_and_schedules.py",
     "plot_grid_search_vs_linear_regression.py",
+    "plot_classifier_vs_logistic_regression.py",  # the sigmoid neuron against LogisticRegression
 ]
 
 
