@@ -170,12 +170,13 @@ class NeuronClassifier(ClassifierMixin, BaseNeuron):
     >>> from sknn_neuron import NeuronClassifier
     >>> X, y = load_iris(return_X_y=True)
     >>> clf = make_pipeline(StandardScaler(), NeuronClassifier(random_state=0)).fit(X, y)
-    >>> clf.predict(X[:2])
-    array([0, 0])
-    >>> clf.predict_proba(X[:1]).round(3)
-    array([[0.982, 0.018, 0.   ]])
+    >>> clf.predict(X[[0, 77]])
+    array([0, 1])
+    >>> clf.predict_proba(X[[0, 77]]).round(3)  # a clear case, and one near a boundary
+    array([[1.   , 0.   , 0.   ],
+           [0.   , 0.645, 0.355]])
     >>> round(clf.score(X, y), 2)
-    0.97
+    0.98
     """
 
     _parameter_constraints: dict = {

@@ -104,7 +104,7 @@ def fit(kind, X, y, w, *, centre_x, centre_y, scale_y, loss, huber_delta, ridge=
     x_shift = centre_x * (wn @ X)
     if kind == "diagonal":
         std = _usable_scale(_weighted_norm(X - x_shift, wn), x_shift)
-        x_map = 1.0 / jnp.sqrt(std**2 + ridge)
+        x_map = 1.0 / jnp.hypot(std, jnp.sqrt(ridge))  # sqrt(std**2 + ridge), without overflow
         x_unmap = 1.0 / x_map
     else:
         x_map, x_unmap = _whitening(jnp.sqrt(wn)[:, None] * (X - x_shift), x_shift, ridge)
@@ -181,11 +181,14 @@ def _whitening(A, x_shift, ridge):
     # A constant column is only its rounding around the mean: it leaves the
     # problem, and its unit scale stays as it is.
     constant = _is_constant(top * norm, x_shift)
-    top, scale = jnp.where(constant, 1.0, top), jnp.where(constant, 1.0, norm)
+    top, norm = jnp.where(constant, 1.0, top), jnp.where(constant, 1.0, norm)
     A = jnp.where(constant, 0.0, A)
     gram = jnp.where(constant[:, None] | constant[None, :], 0.0, gram)
-    corr = gram / scale[:, None] / scale[None, :]
-    corr = corr + jnp.diag(ridge / (scale * top) ** 2)  # the penalty, in these columns' units
+    # Columns scaled to unit norm of data and penalty together, sqrt(std**2 + ridge):
+    # every entry stays at most 1, whatever the columns' scale.
+    scale = jnp.hypot(norm, jnp.sqrt(ridge) / top)
+    share = norm / scale  # of the data in a column's curvature; 1 - share**2 is the penalty's
+    corr = gram / norm[:, None] / norm[None, :] * share[:, None] * share[None, :] + jnp.diag(1.0 - share**2)
     floor = _floor(corr)
     lam, V = jnp.linalg.eigh(corr)
     lam = jnp.where(floor > 0, jnp.maximum(lam, floor), 1.0)  # all zero: nothing to scale
