@@ -32,6 +32,13 @@ SETUP = {
     "scaling_out.rst": _DATA + "from dask.distributed import Client\nclient = Client(processes=False)\n",
 }
 
+# Optional packages a page's snippets import.
+NEEDS = {
+    "scaling_out.rst": ["distributed"],
+    "onnx.rst": ["skl2onnx", "onnxruntime"],
+    "persistence.rst": ["skops"],
+}
+
 
 def _pages():
     for path in sorted(DOCS.rglob("*.rst")):
@@ -42,9 +49,8 @@ def _pages():
 
 @pytest.mark.parametrize("page", list(_pages()))
 def test_page_snippets_run_and_print_what_the_page_shows(page, tmp_path):
-    needs = {"scaling_out.rst": "distributed"}.get(page)
-    if needs:
-        pytest.importorskip(needs)
+    for module in NEEDS.get(page, ()):
+        pytest.importorskip(module)
     runner = Path(__file__).with_name("_rst_snippets.py")
     result = subprocess.run(
         [sys.executable, str(runner), str(DOCS / page), SETUP.get(page, "")],
