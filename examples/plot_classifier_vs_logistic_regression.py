@@ -1,7 +1,7 @@
 """
-=======================================================
+========================================================
 The sigmoid neuron beside LogisticRegression in a search
-=======================================================
+========================================================
 
 The blog post's other neuron is ``y_hat = sigmoid(W x + b)``. Trained on the
 log loss it is logistic regression, and :class:`~sknn_neuron.NeuronClassifier`

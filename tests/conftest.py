@@ -1,6 +1,16 @@
-"""Shared fixtures."""
+"""Shared fixtures, and how the session compiles.
+
+The suite's time is mostly XLA compilation. The session shares one on-disk
+JAX compilation cache (a fresh folder per run) between its xdist workers and
+the processes its tests start, so that a program compiles once per run; and
+each configuration of ``tests/test_common.py`` runs its checks in one
+worker, which compiles that configuration's programs.
+"""
 
 import importlib.util
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -27,3 +37,29 @@ def count_compilations():
     _train.train_epochs.clear_cache()
     _train.train_lbfgs.clear_cache()
     return compilations.CompilationCounter
+
+
+_SESSION_CACHE = []  # the cache folder this process made, removed at the end
+
+
+def pytest_configure(config):
+    # Set before JAX starts, in the controller; workers and child processes inherit it.
+    if "JAX_COMPILATION_CACHE_DIR" not in os.environ:
+        _SESSION_CACHE.append(tempfile.mkdtemp(prefix="sknn-neuron-tests-jax-cache-"))
+        os.environ["JAX_COMPILATION_CACHE_DIR"] = _SESSION_CACHE[0]
+        os.environ["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] = "0"
+        os.environ["JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES"] = "-1"
+    # Many workers on one GPU: none takes most of its memory up front.
+    os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
+
+
+def pytest_unconfigure(config):
+    for folder in _SESSION_CACHE:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.path.name == "test_common.py" and hasattr(item, "callspec"):
+            estimator = item.callspec.params.get("estimator")
+            item.add_marker(pytest.mark.xdist_group(repr(estimator)))

@@ -15,6 +15,8 @@ from sklearn.utils.estimator_checks import check_param_validation, parametrize_w
 
 from sknn_neuron import NeuronClassifier, NeuronRegressor
 
+pytestmark = pytest.mark.slow
+
 CONFIGURATIONS = [
     NeuronRegressor(),
     NeuronRegressor(solver="sgd"),

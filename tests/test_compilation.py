@@ -72,6 +72,7 @@ def test_grid_search_compiles_the_training_program_at_most_twice(count_compilati
     assert len(grid.cv_results_["mean_test_score"]) * 5 + 1 == n_fits
 
 
+@pytest.mark.slow
 def test_fits_of_many_sizes_compile_once_per_shape_bucket(count_compilations):
     sizes = np.random.RandomState(0).randint(50, 401, size=60)
     buckets = {padded_rows(int(n), min(200, int(n))) for n in sizes}

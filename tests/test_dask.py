@@ -21,7 +21,7 @@ from sklearn.model_selection import GridSearchCV, KFold
 from sknn_neuron import NeuronClassifier, NeuronRegressor
 
 # One worker of pytest-xdist runs them all: one cluster, started once.
-pytestmark = pytest.mark.xdist_group("dask")
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("dask")]
 
 dask = pytest.importorskip("dask")
 da = pytest.importorskip("dask.array")

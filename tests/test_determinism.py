@@ -62,6 +62,7 @@ _SCRIPT = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_same_seed_gives_bitwise_identical_weights_in_two_processes(tmp_path):
     root = str(Path(sknn_neuron.__file__).resolve().parents[1])
     env = {
@@ -159,6 +160,7 @@ def searches():
     return out
 
 
+@pytest.mark.slow
 def test_grid_search_scores_match_between_one_and_two_jobs(searches):
     for key in ("mean_test_score", "split0_test_score", "split1_test_score"):
         assert searches[1].cv_results_[key].tobytes() == searches[2].cv_results_[key].tobytes(), key

@@ -29,7 +29,7 @@ SETUP = {
     # the fitted model of the page's first snippets
     "persistence.rst": _DATA + "reg = NeuronRegressor(random_state=0).fit(X, y)\n",
     # the grid search runs on the workers of an in-process Dask client
-    "scaling_out.rst": _DATA + "from dask.distributed import Client\nclient = Client(processes=False)\n",
+    "scaling_out.rst": _DATA + "from dask.distributed import Client\nclient = Client(processes=False, dashboard_address=None)\n",
 }
 
 # Optional packages a page's snippets import.
@@ -47,6 +47,7 @@ def _pages():
             yield page.as_posix()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("page", list(_pages()))
 def test_page_snippets_run_and_print_what_the_page_shows(page, tmp_path):
     for module in NEEDS.get(page, ()):

@@ -22,6 +22,7 @@ def _n_maps():
         return sum(1 for _ in maps)
 
 
+@pytest.mark.slow
 def test_compiled_programs_stay_bounded_over_many_shapes(monkeypatch):
     monkeypatch.setattr(_train, "MAX_PROGRAMS", 2)
     rng = np.random.RandomState(0)

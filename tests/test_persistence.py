@@ -203,6 +203,7 @@ def test_pickle_refers_to_numpy_and_sknn_neuron_only(models, name):
     assert ("sknn_neuron._regressor", "NeuronRegressor") in unpickler.globals
 
 
+@pytest.mark.slow
 def test_round_trips_in_a_fresh_cpu_process(models, tmp_path):
     """Pickle and npz files load and predict bitwise in another process."""
     for name, model in models.items():

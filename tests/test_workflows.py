@@ -216,6 +216,7 @@ print("predict:", all(np.array_equal(p, reg.predict(X[:3])) for p in forked))
 """
 
 
+@pytest.mark.slow
 @pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="no fork on this platform")
 def test_forked_workers_raise_instead_of_hanging():
     env = dict(os.environ)
