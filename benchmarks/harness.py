@@ -131,14 +131,17 @@ def ratio(numerator, denominator):
     return f"{value:.1f}x" if value >= 1 else f"{value:.2f}x"
 
 
-def run_child(task, **kwargs):
+def run_child(task, env=None, **kwargs):
     """Run ``run.py --child task`` in a fresh interpreter and return its result.
 
-    A fresh process has an empty compilation cache: its first fit is cold.
+    The child's compiled programs are not cached on disk
+    (``SKNN_NEURON_CACHE_DIR=off``), so that its first fit is cold, unless
+    ``env`` (variables added to the child's environment) says otherwise.
     """
     script = Path(__file__).resolve().parent / "run.py"
     command = [sys.executable, str(script), "--child", task, json.dumps(kwargs)]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    env = {**os.environ, "SKNN_NEURON_CACHE_DIR": "off", **(env or {})}
+    done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     for line in done.stdout.splitlines():
         if line.startswith(RESULT_PREFIX):
             return json.loads(line[len(RESULT_PREFIX) :])

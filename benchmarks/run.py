@@ -15,6 +15,8 @@ exact    L-BFGS to the OLS answer, against LinearRegression; NIST's certified
 hidden   A (64, 64) network's SGD epoch, against MLPRegressor.
 classifier  A softmax neuron's SGD epoch and log loss, against SGDClassifier,
          MLPClassifier and LogisticRegression; a grid search's compilations.
+startup  import time beyond scikit-learn; a new process's first fit with the
+         compilation cache off and on; GridSearchCV(n_jobs=2) after a serial one.
 
 Usage::
 

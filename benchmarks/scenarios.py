@@ -491,7 +491,129 @@ def child_classifier_grid():
     )
 
 
+# ---------------------------------------------------------------- 7. startup
+def child_import():
+    """Seconds to import scikit-learn, then sknn_neuron; whether JAX came with it."""
+    start = time.perf_counter()
+    import sklearn  # noqa: F401
+
+    middle = time.perf_counter()
+    import sknn_neuron  # noqa: F401
+
+    return {"sklearn": middle - start, "ours": time.perf_counter() - middle, "jax": "jax" in sys.modules}
+
+
+def child_first_fit():
+    """The first default fit on the seed data, after importing JAX; where its time goes."""
+    import sknn_neuron
+
+    start = time.perf_counter()
+    import jax
+
+    from sknn_neuron import _loops  # noqa: F401  (the training layer, which the first fit imports)
+
+    jax_import = time.perf_counter() - start
+    seconds, events = {}, {}
+    jax.monitoring.register_event_duration_secs_listener(
+        lambda event, duration, **_: seconds.__setitem__(event, seconds.get(event, 0.0) + duration)
+    )
+    jax.monitoring.register_event_listener(lambda event, **_: events.__setitem__(event, events.get(event, 0) + 1))
+    X, y = seed_data()
+    start = time.perf_counter()
+    quiet(lambda: sknn_neuron.NeuronRegressor(random_state=0).fit(X, y))
+    phase = lambda name: seconds.get(f"/jax/core/compile/{name}_duration", 0.0)  # noqa: E731
+    return {
+        "jax_import": jax_import, "fit": time.perf_counter() - start, "trace": phase("jaxpr_trace"),
+        "lower": phase("jaxpr_to_mlir_module"), "compile": phase("backend_compile"),
+        "hits": events.get("/jax/compilation_cache/cache_hits", 0),
+    }  # fmt: skip
+
+
+def child_grid_workers(n_samples, n_features, max_iter, folder):
+    """A serial GridSearchCV, then the same search on two fresh loky workers."""
+    from pathlib import Path
+
+    import compilations
+    from sklearn.model_selection import GridSearchCV
+
+    from sknn_neuron import NeuronRegressor
+
+    X, y = linear_data(n_samples, n_features, np.float64)
+    search = lambda n_jobs: GridSearchCV(  # noqa: E731
+        NeuronRegressor(solver="sgd", max_iter=max_iter, random_state=0),
+        {"learning_rate_init": GRID_LEARNING_RATES, "alpha": GRID_ALPHAS}, cv=5, n_jobs=n_jobs,
+    )  # fmt: skip
+    entries = lambda: len(list(Path(folder).iterdir())) if folder else None  # noqa: E731
+    with compilations.CompilationCounter() as compiled:
+        serial = best_of(lambda: quiet(lambda: search(1).fit(X, y)), 1)
+    before = entries()
+    parallel = best_of(lambda: quiet(lambda: search(2).fit(X, y)), 1)
+    after = entries()
+    return {"serial": serial, "serial_compiled": compiled.total, "parallel": parallel,
+            "worker_compiled": None if folder is None else after - before}  # fmt: skip
+
+
+def startup(size):
+    import tempfile
+
+    repeat = size["repeat"]
+    imports = sorted((run_child("import") for _ in range(repeat)), key=lambda r: r["ours"])
+    median = imports[len(imports) // 2]
+    with tempfile.TemporaryDirectory() as folder:
+        cache = {"SKNN_NEURON_CACHE_DIR": folder}
+        run_child("first_fit", env=cache)  # compiles into the cache
+        fits = {
+            "off": [run_child("first_fit") for _ in range(repeat)],
+            "on, second process": [run_child("first_fit", env=cache) for _ in range(repeat)],
+        }
+    rows = []
+    for name, runs in fits.items():
+        r = sorted(runs, key=lambda r: r["fit"])[len(runs) // 2]
+        rows.append([name, ms(r["jax_import"]), ms(r["fit"]), ms(r["trace"]), ms(r["lower"]), ms(r["compile"]),
+                     r["hits"]])  # fmt: skip
+    fit_table = markdown_table(
+        ["cache", "JAX import ms", "first fit ms", "tracing ms", "lowering ms", "compile or cache read ms",
+         "cache hits"],
+        rows,
+    )  # fmt: skip
+    n, d = size["grid"]
+    max_iter = 200 if n >= 10_000 else 50
+    grids = {}
+    for name in ("off", "on"):
+        with tempfile.TemporaryDirectory() as folder:
+            env = {"SKNN_NEURON_CACHE_DIR": folder} if name == "on" else None
+            grids[name] = run_child("grid_workers", env=env, n_samples=n, n_features=d, max_iter=max_iter,
+                                    folder=folder if name == "on" else None)  # fmt: skip
+    grid_rows = [
+        [name, f"{r['serial']:.2f}", r["serial_compiled"], f"{r['parallel']:.2f}",
+         "n/a" if r["worker_compiled"] is None else r["worker_compiled"]]
+        for name, r in grids.items()
+    ]  # fmt: skip
+    grid_table = markdown_table(
+        ["cache", "serial search s", "XLA compiles (serial)", "n_jobs=2 search s", "programs the workers compiled"],
+        grid_rows,
+    )  # fmt: skip
+    return (
+        "## 7. Startup: import, and the first fit of a new process\n\n"
+        f"`import sknn_neuron` after `import sklearn`, each in a fresh interpreter (median of {repeat}): "
+        f"{ms(median['ours'])} ms beyond scikit-learn's {ms(median['sklearn'])} ms; JAX imported: "
+        f"{'yes' if median['jax'] else 'no'}.\n\n"
+        f"The first `NeuronRegressor().fit` on the seed data in a fresh interpreter (median of {repeat}), after "
+        "importing JAX and the training layer (which the first fit does), with the compilation cache off, and "
+        "on in a second process (a first one compiled into the cache); the phases are JAX's "
+        "monitoring durations.\n\n" + fit_table + "\n\n"
+        f"GridSearchCV of section 3 ({n:,} x {d}, max_iter={max_iter}) in a fresh interpreter: serial, then on "
+        "two fresh loky workers (n_jobs=2). With the cache on, the workers read the serial search's programs; "
+        "'programs the workers compiled' counts the entries they added to the cache.\n\n"
+        + grid_table
+    )
+
+
 SCENARIOS = {
     "seed": seed, "epochs": epochs, "grid": grid, "exact": exact, "hidden": hidden, "classifier": classifier,
+    "startup": startup,
 }  # fmt: skip
-CHILDREN = {"seed": child_seed, "grid": child_grid, "classifier_grid": child_classifier_grid}
+CHILDREN = {
+    "seed": child_seed, "grid": child_grid, "classifier_grid": child_classifier_grid, "import": child_import,
+    "first_fit": child_first_fit, "grid_workers": child_grid_workers,
+}  # fmt: skip

@@ -9,10 +9,8 @@ progress callbacks. A subclass supplies only what differs: its targets
 (``_weight_attributes``).
 """
 
-import contextlib
 from numbers import Integral, Real
 
-import jax
 import numpy as np
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import check_random_state
@@ -50,11 +48,6 @@ class _StochasticOnly(_AvailableIfDescriptor):
 def stochastic_only(method):
     """Decorate ``partial_fit``: present with ``sgd`` and ``adam``, absent with ``lbfgs``."""
     return _StochasticOnly(method, check=None, attribute_name=method.__name__)
-
-
-def _float_context(dtype):
-    """float64 data runs in float64 without touching JAX's global flag."""
-    return jax.enable_x64(True) if dtype == np.float64 else contextlib.nullcontext()
 
 
 class BaseNeuron(CallbackSupportMixin, BaseEstimator):
@@ -168,8 +161,7 @@ class BaseNeuron(CallbackSupportMixin, BaseEstimator):
         else:
             self._check_continuation(Y, hidden)
         _fork.claim_jax_runtime(type(self).__name__)
-        with _float_context(X.dtype):
-            self._run_solver(X, Y, sample_weight, incremental, init_params, report)
+        self._run_solver(X, Y, sample_weight, incremental, init_params, report)
 
     def _check_hyperparameters(self):
         """Rules tying several parameters together (the rest is declarative)."""
@@ -232,10 +224,13 @@ class BaseNeuron(CallbackSupportMixin, BaseEstimator):
         return ModelConfig(self.hidden_activation_, self.out_activation_, self._loss())
 
     def _run_solver(self, X, Y, sample_weight, incremental, init_params, report):
-        from ._loops import run_lbfgs, run_stochastic
+        # The training layer, and JAX with it, is imported on the first fit:
+        # importing the package, loading a model and predicting need NumPy only.
+        from ._loops import float_context, run_lbfgs, run_stochastic
 
         if self.solver == "lbfgs":
-            run_lbfgs(self, X, Y, sample_weight, init_params)
+            with float_context(X.dtype):
+                run_lbfgs(self, X, Y, sample_weight, init_params)
             report.subtask("lbfgs", {})
             return
 
@@ -245,7 +240,8 @@ class BaseNeuron(CallbackSupportMixin, BaseEstimator):
             )
 
         on_epoch = report_epoch if report.listening else None
-        run_stochastic(self, X, Y, sample_weight, incremental, init_params, on_epoch=on_epoch)
+        with float_context(X.dtype):
+            run_stochastic(self, X, Y, sample_weight, incremental, init_params, on_epoch=on_epoch)
 
     # ---------------------------------------------------------------- hooks
     def _weigh_samples(self, sample_weight, Y):

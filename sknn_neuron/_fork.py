@@ -9,11 +9,7 @@ run with it after the parent has fitted a model would hang; ``fit`` raises a
 """
 
 import os
-
-try:  # JAX's registry of started runtimes: private, so read defensively.
-    from jax._src import xla_bridge as _xla_bridge
-except ImportError:  # pragma: no cover
-    _xla_bridge = None
+import sys
 
 # The process whose JAX runtime this process may use: this one, or the parent
 # it was forked from once JAX had started there.
@@ -21,8 +17,11 @@ _runtime_pid = None
 
 
 def _jax_started():
-    # Read without JAX's lock: a fork handler must never wait on a lock.
-    return bool(getattr(_xla_bridge, "_backends", None))
+    # JAX's registry of started runtimes, if JAX was imported at all: private,
+    # so read defensively, and without JAX's lock (a fork handler must never
+    # wait on a lock).
+    xla_bridge = sys.modules.get("jax._src.xla_bridge")
+    return bool(getattr(xla_bridge, "_backends", None))
 
 
 def _before_fork():

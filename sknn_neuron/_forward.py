@@ -1,5 +1,9 @@
 """The forward pass, for NumPy and JAX alike: no JAX import here.
 
+It also says which models train on standardized targets
+(:func:`scales_target`), a fact the training programs act on and the
+regressor's error messages report.
+
 Parameters are a list of ``(W, b)`` pairs, one per dense layer, with ``W`` of
 shape ``(fan_in, fan_out)``. Every function takes the array namespace ``xp``
 (``numpy`` for ``predict``, ``jax.numpy`` inside the training programs), so
@@ -23,6 +27,20 @@ ACTIVATIONS = {
     "exp": lambda z, xp: xp.exp(z),
     "softmax": _softmax,
 }
+
+TARGET_SCALED_LOSSES = ("squared_error", "huber", "absolute_error")
+
+
+def scales_target(output_activation, loss):
+    """Whether training standardizes the targets: an identity output and a
+    loss that shifting and scaling ``y`` maps onto itself.
+
+    Examples
+    --------
+    >>> scales_target("identity", "squared_error"), scales_target("exp", "poisson")
+    (True, False)
+    """
+    return output_activation == "identity" and loss in TARGET_SCALED_LOSSES
 
 
 def init_params(rng, layer_units, hidden_activation, output_activation, dtype):

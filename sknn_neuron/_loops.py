@@ -12,6 +12,7 @@ the preconditioned coordinates) or from the user's fitted parameters (a warm
 start, ``partial_fit``).
 """
 
+import contextlib
 import warnings
 
 import jax
@@ -27,6 +28,11 @@ EPOCHS_PER_CALL = 50  # epochs per compiled call when nothing reports per epoch
 FULL_PRECONDITIONING_MAX_FEATURES = 256
 
 
+def float_context(dtype):
+    """float64 data trains in float64 without touching JAX's global flag."""
+    return jax.enable_x64(True) if dtype == np.float64 else contextlib.nullcontext()
+
+
 def run_stochastic(est, X, y, sample_weight, incremental, init_params=None, on_epoch=None):
     """Train ``est`` with its stochastic solver; one epoch if ``incremental``.
 
@@ -36,6 +42,7 @@ def run_stochastic(est, X, y, sample_weight, incremental, init_params=None, on_e
     runs one epoch per call) with the parameters the model would keep if
     training stopped there; a true return value stops it.
     """
+    _train.use_compilation_cache()
     dtype = X.dtype
     early_stopping = est.early_stopping and not incremental
     validation = None
@@ -179,6 +186,7 @@ def run_lbfgs(est, X, y, sample_weight, init_params=None):
     ``init_params``, if given, are fresh internal parameters; otherwise
     training continues from ``est.coefs_`` (``warm_start``).
     """
+    _train.use_compilation_cache()
     X, y, sample_weight = _shapes.drop_zero_weight(X, y, sample_weight)
     n_pad = _shapes.bucket_size(X.shape[0])
     data = tuple(jax.device_put(a) for a in _shapes.pad(X, y, sample_weight, n_pad))

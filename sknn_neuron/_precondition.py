@@ -34,7 +34,6 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-TARGET_SCALED_LOSSES = ("squared_error", "huber", "absolute_error")
 SAMPLE_ROWS = 1 << 16  # rows that estimate the preconditioner
 
 
@@ -47,12 +46,6 @@ class Preconditioner(NamedTuple):
     y_shift: Any  # (n_outputs,) weighted target means, or zeros
     y_scale: Any  # () target scale, or 1
     loss_scale: Any  # () the objective is divided by it
-
-
-def scales_target(output_activation, loss):
-    """Whether the targets are standardized: an identity output and a loss
-    that shifting and scaling ``y`` maps onto itself."""
-    return output_activation == "identity" and loss in TARGET_SCALED_LOSSES
 
 
 def fit(kind, X, y, w, *, centre_x, centre_y, scale_y, loss, huber_delta, ridge=0.0):
@@ -68,7 +61,7 @@ def fit(kind, X, y, w, *, centre_x, centre_y, scale_y, loss, huber_delta, ridge=
         Whether a bias can absorb the inputs' means (there is a bias in the
         first layer) and the targets' means (``fit_intercept``).
     scale_y : bool
-        Static: standardize the targets (see :func:`scales_target`).
+        Static: standardize the targets (see :func:`_forward.scales_target`).
     loss : str
         Static: the loss, which fixes ``loss_scale``.
     huber_delta : traced float

@@ -9,7 +9,6 @@ from sklearn.utils.validation import validate_data
 
 from . import _forward
 from ._base import ACTIVATIONS, BaseNeuron, canonical_activation, stochastic_only
-from ._precondition import scales_target
 
 _BOUNDED = {"logistic", "tanh", "relu"}  # cannot fit standardized targets
 
@@ -361,7 +360,7 @@ class NeuronRegressor(RegressorMixin, BaseNeuron):
         return attributes
 
     def _target_divergence_hint(self, Y):
-        if scales_target(self.out_activation_, self.loss) or Y.size == 0:
+        if _forward.scales_target(self.out_activation_, self.loss) or Y.size == 0:
             return ""  # the targets are standardized inside training
         largest = float(np.max(np.abs(Y)))
         if largest <= 100:

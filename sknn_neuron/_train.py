@@ -25,9 +25,10 @@ import jax
 import jax.numpy as jnp
 import optax
 from jax import lax
+from jax.experimental.compilation_cache import compilation_cache
 from jax.flatten_util import ravel_pytree
 
-from . import _lbfgs, _model, _precondition, _shapes
+from . import _compilation_cache, _forward, _lbfgs, _model, _precondition, _shapes
 from ._optim import make_optimizer, set_hyperparams
 
 # A compiled program holds about 300 memory mappings of JIT code (each XLA
@@ -103,6 +104,32 @@ def release_programs():
             program.clear_cache()
 
 
+_our_cache_dir = None  # the folder this package gave JAX's compilation cache
+
+
+def use_compilation_cache():
+    """Cache compiled programs in the folder this package's setting asks for, unless the user set JAX's.
+
+    The user's setting is any cache folder of JAX's config that this package
+    did not set: it is left alone, and so are JAX's thresholds. Otherwise
+    the thresholds are lowered so that this package's programs, which
+    compile in well under JAX's default of one second, are cached too.
+    """
+    global _our_cache_dir
+    if jax.config.jax_compilation_cache_dir != _our_cache_dir:
+        return
+    directory = _compilation_cache.requested_cache_dir()
+    if directory == _our_cache_dir:
+        return
+    if directory is not None:
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
+        jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)
+    jax.config.update("jax_compilation_cache_dir", directory)
+    if _our_cache_dir is not None:
+        compilation_cache.reset_cache()  # JAX opens its folder once; this reopens it
+    _our_cache_dir = directory
+
+
 def opt_state_placeholder(config, params):
     """Zeros shaped as the optimizer state, made without running or compiling anything.
 
@@ -144,7 +171,7 @@ def _fit_preconditioner(kind, model, X, y, w, hyper, n_layers):
         kind, X, y, w,
         centre_x=1.0 if n_layers > 1 else fit_intercept,  # a hidden bias absorbs the means
         centre_y=fit_intercept,
-        scale_y=_precondition.scales_target(model.output_activation, model.loss),
+        scale_y=_forward.scales_target(model.output_activation, model.loss),
         loss=model.loss, huber_delta=hyper["huber_delta"],
         ridge=_precondition.ridge(model.loss, hyper["alpha"], hyper["l1_ratio"]),
     )  # fmt: skip
