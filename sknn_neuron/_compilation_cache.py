@@ -1,14 +1,15 @@
 """Which folder caches the compiled training programs between processes.
 
 A new process compiles each training program it runs, most of a small
-first fit. JAX's persistent compilation cache keeps compiled programs on
-disk, so that the next process, or a joblib worker, reads them back instead.
+first fit. The package keeps the compiled programs on disk, as JAX's
+serialized executables, so that the next process, or a joblib worker, loads
+them instead.
 The switch is the environment variable ``SKNN_NEURON_CACHE_DIR`` (a folder,
 or ``off``), which :func:`set_compilation_cache_dir` sets; without it the
 folder is ``sknn_neuron/jax`` in the user's cache folder.
 
 This module only chooses the folder (no JAX import here); on each fit the
-training layer hands it to JAX (``_train.use_compilation_cache``), unless the
+training layer reads it (``_programs.use_compilation_cache``), unless the
 user has set JAX's cache folder.
 """
 
@@ -39,7 +40,7 @@ def set_compilation_cache_dir(directory):
     (joblib's workers, for instance) inherit it. It applies from the next
     ``fit``. A cache folder set for JAX itself (``JAX_COMPILATION_CACHE_DIR``
     or ``jax.config.update("jax_compilation_cache_dir", ...)``) takes
-    precedence: this package then leaves JAX's cache settings as they are.
+    precedence: the programs are then cached by JAX, as the user set it up.
 
     .. warning::
 
@@ -63,11 +64,8 @@ def set_compilation_cache_dir(directory):
     -----
     By default (``SKNN_NEURON_CACHE_DIR`` unset) the folder is
     ``sknn_neuron/jax`` in the user's cache folder (``$XDG_CACHE_HOME``, by
-    default ``~/.cache``). Its entries can be deleted at any time. While the
-    cache is on, JAX's options ``jax_compilation_cache_dir``,
-    ``jax_persistent_cache_min_compile_time_secs=0`` and
-    ``jax_persistent_cache_min_entry_size_bytes=-1`` are set for the whole
-    process, so other JAX programs of the process are cached there too.
+    default ``~/.cache``). Its files can be deleted at any time. JAX's
+    configuration is never changed.
 
     Examples
     --------

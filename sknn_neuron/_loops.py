@@ -18,9 +18,8 @@ import warnings
 import jax
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
 
-from . import _precondition, _shapes, _train
+from . import _precondition, _programs, _shapes, _train
 
 EPOCHS_PER_CALL = 50  # epochs per compiled call when nothing reports per epoch
 # Whitening costs n d^2 once and d^2 per layer unit and loss evaluation:
@@ -42,11 +41,13 @@ def run_stochastic(est, X, y, sample_weight, incremental, init_params=None, on_e
     runs one epoch per call) with the parameters the model would keep if
     training stopped there; a true return value stops it.
     """
-    _train.use_compilation_cache()
+    _programs.use_compilation_cache()
     dtype = X.dtype
     early_stopping = est.early_stopping and not incremental
     validation = None
     if early_stopping:
+        from sklearn.model_selection import train_test_split  # early stopping only: a slow import
+
         X, X_val, y, y_val, sample_weight, w_val = train_test_split(
             X, y, sample_weight, random_state=est._seed, test_size=est.validation_fraction,
             stratify=est._stratify(y),
@@ -98,7 +99,7 @@ def run_stochastic(est, X, y, sample_weight, incremental, init_params=None, on_e
     )  # fmt: skip
     hyper = est._hyperparameters(dtype)
 
-    _train.release_programs()
+    _programs.release_programs()
     per_epoch = bool(est.verbose) or on_epoch is not None
     budget = 1 if incremental else est.max_iter
     curves = {"loss": [], "score": [], "learning_rate": []}
@@ -186,7 +187,7 @@ def run_lbfgs(est, X, y, sample_weight, init_params=None):
     ``init_params``, if given, are fresh internal parameters; otherwise
     training continues from ``est.coefs_`` (``warm_start``).
     """
-    _train.use_compilation_cache()
+    _programs.use_compilation_cache()
     X, y, sample_weight = _shapes.drop_zero_weight(X, y, sample_weight)
     n_pad = _shapes.bucket_size(X.shape[0])
     data = tuple(jax.device_put(a) for a in _shapes.pad(X, y, sample_weight, n_pad))
@@ -197,7 +198,7 @@ def run_lbfgs(est, X, y, sample_weight, init_params=None):
     n_features = X.shape[1]
     kind = "full" if 1 < n_features <= min(FULL_PRECONDITIONING_MAX_FEATURES, n_pad) else "diagonal"
     config = _train.LbfgsConfig(est._model_config(), kind, 1 << (est.max_iter - 1).bit_length())
-    _train.release_programs()
+    _programs.release_programs()
     params, loss, losses, n_iter, n_fun, grad_max, finite = _train.train_lbfgs(
         config, params, data, est._hyperparameters(X.dtype), est.max_iter, est.max_fun, np.bool_(internal)
     )

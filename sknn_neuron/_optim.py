@@ -10,6 +10,8 @@ import optax
 
 STOCHASTIC_SOLVERS = ("sgd", "adam")
 
+apply_updates = optax.apply_updates  # parameters plus updates, in the parameters' dtype
+
 
 def make_optimizer(solver, nesterov=False):
     """Return the optax optimizer of a stochastic solver.

@@ -1,4 +1,4 @@
-"""Compiled training programs: the only place that calls ``jax.jit``.
+"""The training programs, compiled by ``_programs`` (the only place that calls ``jax.jit``).
 
 ``train_epochs`` runs up to ``config.epochs_per_call`` epochs of minibatch
 ``sgd`` or ``adam`` as one program: a loop over epochs, each a loop over
@@ -23,19 +23,10 @@ from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
-import optax
 from jax import lax
-from jax.experimental.compilation_cache import compilation_cache
 from jax.flatten_util import ravel_pytree
 
-from . import _compilation_cache, _forward, _lbfgs, _model, _precondition, _shapes
-from ._optim import make_optimizer, set_hyperparams
-
-# A compiled program holds about 300 memory mappings of JIT code (each XLA
-# kernel is an object of its own) and a process may have 65,530: past this
-# many programs, the training programs are all dropped and compile again on
-# demand.
-MAX_PROGRAMS = 64
+from . import _forward, _lbfgs, _model, _precondition, _programs, _shapes
 
 HYPERPARAMETERS = (
     "learning_rate_init", "alpha", "l1_ratio", "huber_delta", "momentum",
@@ -92,44 +83,6 @@ class TrainState(NamedTuple):
     finite: Any
 
 
-def release_programs():
-    """Drop the compiled training programs once there are more than ``MAX_PROGRAMS``.
-
-    JAX keeps every compiled program of a ``jax.jit`` function; a process
-    that fits many shapes would otherwise run out of memory mappings and
-    crash. Only this package's programs are dropped, never the user's.
-    """
-    if sum(program._cache_size() for program in _PROGRAMS) > MAX_PROGRAMS:
-        for program in _PROGRAMS:
-            program.clear_cache()
-
-
-_our_cache_dir = None  # the folder this package gave JAX's compilation cache
-
-
-def use_compilation_cache():
-    """Cache compiled programs in the folder this package's setting asks for, unless the user set JAX's.
-
-    The user's setting is any cache folder of JAX's config that this package
-    did not set: it is left alone, and so are JAX's thresholds. Otherwise
-    the thresholds are lowered so that this package's programs, which
-    compile in well under JAX's default of one second, are cached too.
-    """
-    global _our_cache_dir
-    if jax.config.jax_compilation_cache_dir != _our_cache_dir:
-        return
-    directory = _compilation_cache.requested_cache_dir()
-    if directory == _our_cache_dir:
-        return
-    if directory is not None:
-        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
-        jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)
-    jax.config.update("jax_compilation_cache_dir", directory)
-    if _our_cache_dir is not None:
-        compilation_cache.reset_cache()  # JAX opens its folder once; this reopens it
-    _our_cache_dir = directory
-
-
 def opt_state_placeholder(config, params):
     """Zeros shaped as the optimizer state, made without running or compiling anything.
 
@@ -138,7 +91,9 @@ def opt_state_placeholder(config, params):
     """
     import numpy as np
 
-    shapes = jax.eval_shape(make_optimizer(config.solver, config.nesterov).init, params)
+    from . import _optim
+
+    shapes = jax.eval_shape(_optim.make_optimizer(config.solver, config.nesterov).init, params)
     return jax.tree.map(lambda s: np.zeros(s.shape, s.dtype), shapes)
 
 
@@ -188,7 +143,7 @@ def _learning_rate(config, hyper, lr_scale, t):
     return rate
 
 
-@functools.partial(jax.jit, static_argnames="config")
+@_programs.program
 def train_epochs(config, state, data, validation, hyper, n_epochs, block_orders, entry):
     """Run at most ``n_epochs`` epochs (``<= config.epochs_per_call``).
 
@@ -232,10 +187,14 @@ def train_epochs(config, state, data, validation, hyper, n_epochs, block_orders,
     user : tuple
         The user's parameters of ``state.params`` and ``state.best_params``.
     """
+    # optax is imported when a stochastic program is traced, not with this
+    # module: an L-BFGS fit that loads its executable from disk never needs it.
+    from . import _optim
+
     X, y, w, n_batches = data
     model, batch = config.model, config.batch_size
     per_block = _shapes.batches_per_block(batch, X.shape[1], X.dtype.itemsize)
-    optimizer = make_optimizer(config.solver, config.nesterov)
+    optimizer = _optim.make_optimizer(config.solver, config.nesterov)
     total_weight = w.sum()
     state = lax.cond(entry[0], functools.partial(_enter, config, optimizer, data, hyper, entry), lambda s: s, state)
     pre = state.preconditioner
@@ -256,8 +215,8 @@ def train_epochs(config, state, data, validation, hyper, n_epochs, block_orders,
             (grads,) = pullback(_add_penalty_gradient(grads, params, hyper))
             grads = jax.tree.map(lambda g: g / pre.loss_scale, grads)
             rate = _learning_rate(config, hyper, state.lr_scale, t)
-            updates, opt_state = optimizer.update(grads, set_hyperparams(opt_state, rate, hyper), theta)
-            theta = optax.apply_updates(theta, updates)
+            updates, opt_state = optimizer.update(grads, _optim.set_hyperparams(opt_state, rate, hyper), theta)
+            theta = _optim.apply_updates(theta, updates)
             return j + 1, theta, opt_state, t + wsum, loss_sum + loss * wsum
 
         zero = jnp.zeros((), total_weight.dtype)
@@ -342,7 +301,7 @@ def _enter(config, optimizer, data, hyper, entry, state):
     return state._replace(params=theta, best_params=theta, preconditioner=pre, opt_state=opt_state)
 
 
-@functools.partial(jax.jit, static_argnames="config")
+@_programs.program
 def train_lbfgs(config, params, data, hyper, max_iter, max_fun, internal):
     """Minimize the full-batch objective with L-BFGS, in preconditioned coordinates.
 
@@ -382,6 +341,3 @@ def train_lbfgs(config, params, data, hyper, max_iter, max_fun, internal):
     losses = result.losses * pre.loss_scale
     return params, result.f * pre.loss_scale, losses, result.n_iter, result.n_fun, result.grad_max, result.finite
 
-
-# The jitted functions themselves, whatever later rebinds the module names (a profiler, a timer).
-_PROGRAMS = (train_epochs, train_lbfgs)

@@ -29,7 +29,7 @@ def count_compilations():
     compilation made inside the block: ``compiled.total`` counts them all,
     ``compiled.training`` only the training programs, ``compiled.names``
     lists the programs. The test starts with no training program compiled,
-    so that the bound on them (``_train.MAX_PROGRAMS``) never drops one in
+    so that the bound on them (``_programs.MAX_PROGRAMS``) never drops one in
     the middle of a count.
     """
     from sknn_neuron import _train

@@ -1,9 +1,9 @@
-"""Compiled programs are cached on disk: a second process reads them back.
+"""Compiled programs are kept on disk: a second process loads them back.
 
-Each check fits in fresh interpreters, which count JAX's compilation-cache
-events. The test session's own cache (``JAX_COMPILATION_CACHE_DIR``, see
-``conftest.py``) is removed from their environment: there it is the user's
-setting, which this package leaves alone.
+Each check fits in fresh interpreters, which count JAX's compilations and
+compilation-cache events. The test session's own JAX cache
+(``JAX_COMPILATION_CACHE_DIR``, see ``conftest.py``) is removed from their
+environment: there it is the user's setting, which this package leaves alone.
 """
 
 import json
@@ -24,20 +24,25 @@ _FIT = """
 import json, sys, warnings
 import jax
 import numpy as np
-from sknn_neuron import NeuronRegressor, set_compilation_cache_dir
+from sknn_neuron import NeuronRegressor, _programs, set_compilation_cache_dir
 
 events = {}
-jax.monitoring.register_event_listener(lambda event, **kw: events.__setitem__(event, events.get(event, 0) + 1))
+count = lambda event, *args, **kw: events.__setitem__(event, events.get(event, 0) + 1)
+jax.monitoring.register_event_listener(count)
+jax.monitoring.register_event_duration_secs_listener(count)
 rng = np.random.RandomState(0)
 X = rng.uniform(0, 10, size=(50, 1))
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     BEFORE_FIT
-    NeuronRegressor(random_state=0).fit(X, 0.1 * X[:, 0] + 2)
+    reg = NeuronRegressor(random_state=0).fit(X, 0.1 * X[:, 0] + 2)
 print(json.dumps({
+    "coef": [float(reg.coef_[0]).hex(), float(reg.intercept_).hex()],
+    "compilations": events.get("/jax/core/compile/backend_compile_duration", 0),
     "hits": events.get("/jax/compilation_cache/cache_hits", 0),
     "misses": events.get("/jax/compilation_cache/cache_misses", 0),
-    "folder": jax.config.jax_compilation_cache_dir,
+    "folder": _programs._our_cache_dir,
+    "jax_folder": jax.config.jax_compilation_cache_dir,
     "min_compile_time": jax.config.jax_persistent_cache_min_compile_time_secs,
     "warnings": [str(w.message) for w in caught if w.category is RuntimeWarning],
 }))
@@ -64,13 +69,26 @@ def _entries(folder):
     return sorted(path.name.split("-")[0] for path in Path(folder).iterdir()) if Path(folder).exists() else []
 
 
-def test_second_process_reads_the_programs_the_first_compiled(tmp_path):
+def test_second_process_loads_the_program_the_first_compiled(tmp_path):
     folder = tmp_path / "cache"
     first = _fit_in_a_new_process(tmp_path, SKNN_NEURON_CACHE_DIR=str(folder))
     second = _fit_in_a_new_process(tmp_path, SKNN_NEURON_CACHE_DIR=str(folder))
-    assert first["misses"] > 0
-    assert "jit_train_lbfgs" in _entries(folder)
-    assert second["misses"] == 0 and second["hits"] == first["misses"]
+    assert first["compilations"] > 0 and _entries(folder) == ["train_lbfgs"]
+    # The executable itself is loaded: nothing is traced or compiled again.
+    assert second["compilations"] == 0 and second["coef"] == first["coef"]
+    # JAX's own cache is not involved, and JAX's configuration is untouched.
+    assert first["jax_folder"] is None and first["hits"] == first["misses"] == 0
+
+
+def test_an_executable_that_cannot_be_loaded_is_compiled_again(tmp_path):
+    folder = tmp_path / "cache"
+    first = _fit_in_a_new_process(tmp_path, SKNN_NEURON_CACHE_DIR=str(folder))
+    for path in folder.iterdir():
+        path.write_bytes(b"not an executable")
+    second = _fit_in_a_new_process(tmp_path, SKNN_NEURON_CACHE_DIR=str(folder))
+    assert second["compilations"] > 0 and second["coef"] == first["coef"]
+    third = _fit_in_a_new_process(tmp_path, SKNN_NEURON_CACHE_DIR=str(folder))
+    assert third["compilations"] == 0 and third["coef"] == first["coef"]
 
 
 def test_default_folder_is_private_in_the_users_cache_folder(tmp_path):
@@ -78,7 +96,7 @@ def test_default_folder_is_private_in_the_users_cache_folder(tmp_path):
     folder = tmp_path / "xdg" / "sknn_neuron" / "jax"
     assert result["folder"] == str(folder)
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
-    assert "jit_train_lbfgs" in _entries(folder)
+    assert _entries(folder) == ["train_lbfgs"]
 
 
 def test_off_compiles_in_every_process(tmp_path):
@@ -103,8 +121,8 @@ def test_set_compilation_cache_dir_moves_the_cache_between_fits(tmp_path):
     ).replace("\n", "\n    ")
     result = _fit_in_a_new_process(tmp_path, before_fit, SKNN_NEURON_CACHE_DIR=str(tmp_path / "first"))
     assert result["folder"] == "second"
-    assert "jit_train_lbfgs" in _entries(tmp_path / "first")
-    assert "jit_train_lbfgs" in _entries(tmp_path / "second")
+    assert _entries(tmp_path / "first") == ["train_lbfgs"]
+    assert _entries(tmp_path / "second") == ["train_lbfgs"]
 
 
 def test_users_jax_cache_folder_wins_over_the_environment_variable(tmp_path):
@@ -112,7 +130,7 @@ def test_users_jax_cache_folder_wins_over_the_environment_variable(tmp_path):
     result = _fit_in_a_new_process(
         tmp_path, JAX_COMPILATION_CACHE_DIR=str(users), SKNN_NEURON_CACHE_DIR=str(tmp_path / "ours")
     )
-    assert result["folder"] == str(users)
+    assert result["folder"] is None and result["jax_folder"] == str(users)
     assert result["min_compile_time"] == 1.0  # JAX's default, left as the user has it
     assert not (tmp_path / "ours").exists()
 
@@ -120,7 +138,7 @@ def test_users_jax_cache_folder_wins_over_the_environment_variable(tmp_path):
 def test_users_jax_config_wins_over_set_compilation_cache_dir(tmp_path):
     before_fit = 'jax.config.update("jax_compilation_cache_dir", "users"); set_compilation_cache_dir("ours")'
     result = _fit_in_a_new_process(tmp_path, before_fit)
-    assert result["folder"] == "users"
+    assert result["folder"] is None and result["jax_folder"] == "users"
     assert not (tmp_path / "ours").exists() and not (tmp_path / "xdg").exists()
 
 

@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 import pytest
 
-from sknn_neuron import NeuronRegressor, _train
+from sknn_neuron import NeuronRegressor, _programs, _train
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/maps")
 
@@ -24,7 +24,7 @@ def _n_maps():
 
 @pytest.mark.slow
 def test_compiled_programs_stay_bounded_over_many_shapes(monkeypatch):
-    monkeypatch.setattr(_train, "MAX_PROGRAMS", 2)
+    monkeypatch.setattr(_programs, "MAX_PROGRAMS", 2)
     rng = np.random.RandomState(0)
     counts = []
     with warnings.catch_warnings():
