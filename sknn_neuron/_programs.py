@@ -41,6 +41,7 @@ from jax.experimental import serialize_executable
 from . import _compilation_cache
 
 MAX_PROGRAMS = 64
+FORMAT = 1  # of the files: a new one makes every earlier file a miss
 
 _PROGRAMS = []  # every program made by ``program``
 _our_cache_dir = None  # the folder of the executables; None: plain jax.jit
@@ -140,7 +141,7 @@ def _machine():
 
 
 def _digest(signature):
-    return hashlib.sha256(repr((signature, _machine())).encode()).hexdigest()[:32]
+    return hashlib.sha256(repr((FORMAT, signature, _machine())).encode()).hexdigest()[:32]
 
 
 def _write_atomically(path, data):

@@ -15,6 +15,21 @@ from pathlib import Path
 
 import pytest
 
+_SESSION_CACHE = []  # the cache folder this process made, removed at the end
+
+# JAX reads these when it is imported, so they are set before anything here
+# imports it. The controller sets them; workers and child processes inherit
+# them. For this package a JAX cache folder is the user's setting: the
+# training programs are then plain ``jax.jit`` (``tests/test_compilation_cache.py``
+# checks the package's own cache of executables in fresh processes).
+if "JAX_COMPILATION_CACHE_DIR" not in os.environ:
+    _SESSION_CACHE.append(tempfile.mkdtemp(prefix="sknn-neuron-tests-jax-cache-"))
+    os.environ["JAX_COMPILATION_CACHE_DIR"] = _SESSION_CACHE[0]
+    os.environ["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] = "0"
+    os.environ["JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES"] = "-1"
+# Many workers on one GPU: none takes most of its memory up front.
+os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
+
 _COUNTER_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "compilations.py"
 _spec = importlib.util.spec_from_file_location("_benchmarks_compilations", _COUNTER_PATH)
 compilations = importlib.util.module_from_spec(_spec)
@@ -37,20 +52,6 @@ def count_compilations():
     _train.train_epochs.clear_cache()
     _train.train_lbfgs.clear_cache()
     return compilations.CompilationCounter
-
-
-_SESSION_CACHE = []  # the cache folder this process made, removed at the end
-
-
-def pytest_configure(config):
-    # Set before JAX starts, in the controller; workers and child processes inherit it.
-    if "JAX_COMPILATION_CACHE_DIR" not in os.environ:
-        _SESSION_CACHE.append(tempfile.mkdtemp(prefix="sknn-neuron-tests-jax-cache-"))
-        os.environ["JAX_COMPILATION_CACHE_DIR"] = _SESSION_CACHE[0]
-        os.environ["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] = "0"
-        os.environ["JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES"] = "-1"
-    # Many workers on one GPU: none takes most of its memory up front.
-    os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
 
 
 def pytest_unconfigure(config):

@@ -21,7 +21,7 @@ import sknn_neuron
 pytestmark = pytest.mark.slow  # fresh processes
 
 _FIT = """
-import json, sys, warnings
+import json, os, sys, warnings
 import jax
 import numpy as np
 from sknn_neuron import NeuronRegressor, _programs, set_compilation_cache_dir
@@ -35,7 +35,7 @@ X = rng.uniform(0, 10, size=(50, 1))
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     BEFORE_FIT
-    reg = NeuronRegressor(random_state=0).fit(X, 0.1 * X[:, 0] + 2)
+    reg = NeuronRegressor(solver=os.environ.get("SOLVER", "lbfgs"), random_state=0).fit(X, 0.1 * X[:, 0] + 2)
 print(json.dumps({
     "coef": [float(reg.coef_[0]).hex(), float(reg.intercept_).hex()],
     "compilations": events.get("/jax/core/compile/backend_compile_duration", 0),
@@ -78,6 +78,16 @@ def test_second_process_loads_the_program_the_first_compiled(tmp_path):
     assert second["compilations"] == 0 and second["coef"] == first["coef"]
     # JAX's own cache is not involved, and JAX's configuration is untouched.
     assert first["jax_folder"] is None and first["hits"] == first["misses"] == 0
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "sgd"])
+def test_executables_fit_bitwise_as_jax_jit(tmp_path, solver):
+    folder = str(tmp_path / "cache")
+    jitted = _fit_in_a_new_process(tmp_path, SKNN_NEURON_CACHE_DIR="off", SOLVER=solver)
+    compiled = _fit_in_a_new_process(tmp_path, SKNN_NEURON_CACHE_DIR=folder, SOLVER=solver)
+    loaded = _fit_in_a_new_process(tmp_path, SKNN_NEURON_CACHE_DIR=folder, SOLVER=solver)
+    assert loaded["compilations"] == 0
+    assert jitted["coef"] == compiled["coef"] == loaded["coef"]
 
 
 def test_an_executable_that_cannot_be_loaded_is_compiled_again(tmp_path):

@@ -80,11 +80,14 @@ def test_loaded_models_predict_without_jax(fitted):
     assert _jax_modules_after(code, fitted) == "[]"
 
 
-def test_fit_imports_jax(fitted):
-    code = """
+@pytest.mark.parametrize(
+    "solver, imported", [("lbfgs", "['jax', 'jaxlib']"), ("sgd", "['jax', 'jaxlib', 'optax']")]
+)
+def test_fit_imports_jax_and_optax_for_the_stochastic_solvers(fitted, solver, imported):
+    code = f"""
     import numpy as np
     from sknn_neuron import NeuronRegressor
     X = np.load("X.npy")
-    NeuronRegressor(max_iter=5).fit(X, X[:, 0])
+    NeuronRegressor(solver="{solver}", max_iter=5).fit(X, X[:, 0])
     """
-    assert _jax_modules_after(code, fitted) == "['jax', 'jaxlib', 'optax']"
+    assert _jax_modules_after(code, fitted) == imported
