@@ -29,6 +29,7 @@ from jax.flatten_util import ravel_pytree
 
 from . import _lbfgs, _model, _precondition, _shapes
 from ._optim import make_optimizer, set_hyperparams
+from ._sparse import slice_rows
 
 # A compiled program holds about 300 memory mappings of JIT code (each XLA
 # kernel is an object of its own) and a process may have 65,530: past this
@@ -174,7 +175,8 @@ def train_epochs(config, state, data, validation, hyper, n_epochs, block_orders,
         State at the start; see :class:`TrainState`.
     data : tuple
         ``(X, y, w, n_batches)``: padded arrays whose row count is a multiple
-        of the batch size, and the number of batches holding real rows. Real
+        of the batch size, and the number of batches holding real rows.
+        ``X`` may be :class:`~sknn_neuron._sparse.SparseRows`. Real
         rows have positive weights (the caller drops rows of weight zero), so
         every batch visited is a step.
     validation : tuple or None
@@ -224,9 +226,9 @@ def train_epochs(config, state, data, validation, hyper, n_epochs, block_orders,
         def step(carry):
             j, theta, opt_state, t, loss_sum = carry
             start = batch_slot(blocks, j) * batch
-            rows = functools.partial(lax.dynamic_slice_in_dim, start_index=start, slice_size=batch)
             params, pullback = jax.vjp(lambda p: _to_user(p, pre, hyper), theta)
-            (loss, wsum), grads = grad_fn(params, rows(X), rows(y), rows(w), hyper, model)
+            batch_data = (slice_rows(a, start, batch) for a in (X, y, w))
+            (loss, wsum), grads = grad_fn(params, *batch_data, hyper, model)
             (grads,) = pullback(_add_penalty_gradient(grads, params, hyper))
             grads = jax.tree.map(lambda g: g / pre.loss_scale, grads)
             rate = _learning_rate(config, hyper, state.lr_scale, t)
