@@ -111,8 +111,9 @@ def pad_csr(X, n_pad, order=None):
     n_entries = bucket_size(nnz)
     indptr = np.full(n_pad + 1, nnz, np.int32)
     indptr[: n + 1], indptr[-1] = X.indptr, n_entries
-    row = np.repeat(np.arange(n_pad, dtype=np.int32), np.diff(indptr))
-    col, val = _aligned_empty(n_entries, np.int32), _aligned_empty(n_entries, X.dtype)
+    row, col = _aligned_empty(n_entries, np.int32), _aligned_empty(n_entries, np.int32)
+    row[:] = np.repeat(np.arange(n_pad, dtype=np.int32), np.diff(indptr))
+    val = _aligned_empty(n_entries, X.dtype)
     col[:nnz], val[:nnz] = X.indices, X.data
     col[nnz:], val[nnz:] = 0, 0
     return indptr, row, col, val

@@ -11,7 +11,9 @@ to ``W`` is the transposed scatter, ``X^T r``, which :func:`jax.grad` derives.
 Nothing of size ``n_samples x n_features`` is ever formed: memory grows with
 the non-zeros. A minibatch is a window of consecutive entries (a batch's
 rows are consecutive in CSR order) whose entries outside the batch count as
-zeros.
+zeros. Reductions over all the entries (the preconditioner's column
+statistics) run over chunks of them, so that their temporaries do not grow
+with the non-zeros.
 """
 
 import functools
@@ -19,6 +21,8 @@ import functools
 import jax
 import jax.numpy as jnp
 from jax import lax
+
+CHUNK_ENTRIES = 1 << 20  # entries per step of a reduction over all of them
 
 
 @jax.tree_util.register_pytree_node_class
@@ -115,13 +119,55 @@ def column_moments(X, wn, centre):
     Returns
     -------
     shift, std : arrays of shape (n_features,)
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> X = SparseRows(jnp.array([0, 1, 2]), jnp.array([0, 1]), jnp.array([0, 0]),
+    ...                jnp.array([2.0, 4.0]), shape=(2, 2), batch_entries=2)
+    >>> shift, std = column_moments(X, jnp.array([0.5, 0.5]), 1.0)
+    >>> shift.tolist(), std.tolist()
+    ([3.0, 0.0], [1.0, 0.0])
     """
-    d = X.shape[1]
-    columns = functools.partial(jax.ops.segment_sum, segment_ids=X.col, num_segments=d)
-    top = jax.ops.segment_max(jnp.abs(X.val), X.col, num_segments=d)
+    top = _by_column(X, lambda row, col, val: jnp.abs(val), jax.ops.segment_max, jnp.maximum)
     top = jnp.where(top > 0, top, 1.0)
-    v, weight = X.val / top[X.col], wn[X.row]
-    mean = centre * columns(weight * v)
-    absent = 1.0 - columns(weight)
-    spread = columns(weight * (v - mean[X.col]) ** 2) + absent * mean**2
+
+    def scaled(row, col, val):  # a value and its row's weight
+        return jnp.stack([wn[row] * val / top[col], wn[row]], axis=1)
+
+    mean, stored = _by_column(X, scaled, jax.ops.segment_sum, jnp.add).T
+    mean = centre * mean
+
+    def deviation(row, col, val):
+        return wn[row] * (val / top[col] - mean[col]) ** 2
+
+    spread = _by_column(X, deviation, jax.ops.segment_sum, jnp.add) + (1.0 - stored) * mean**2
     return top * mean, top * jnp.sqrt(jnp.maximum(spread, 0.0))  # no negative rounding
+
+
+def _by_column(X, values, reduce, combine, chunk=CHUNK_ENTRIES):
+    """``reduce`` (a segment max or sum) of ``values(row, col, val)`` over each column's entries.
+
+    ``combine`` (``jnp.maximum`` or ``jnp.add``) joins the chunks' results.
+
+    A loop over chunks of entries: its temporaries are chunk-sized, not
+    entry-sized (an entry-sized array of the full problem is 80 MiB). A
+    last chunk moved back to end with the last entry skips the entries it
+    shares with the one before. Values are zero or more (masked entries
+    are zeros).
+    """
+    n_entries = X.val.shape[0]
+    size = min(chunk, n_entries)
+
+    def add_chunk(i, total):
+        start = jnp.minimum(i * size, n_entries - size)
+        row, col, val = (lax.dynamic_slice_in_dim(a, start, size) for a in (X.row, X.col, X.val))
+        fresh = start + jnp.arange(size) >= i * size
+        chunk_values = values(row, col, val)
+        mask = fresh.reshape(-1, *(1,) * (chunk_values.ndim - 1))
+        part = reduce(jnp.where(mask, chunk_values, 0.0), col, num_segments=X.shape[1])
+        return combine(total, part)
+
+    shape = jax.eval_shape(values, X.row[:size], X.col[:size], X.val[:size])
+    zeros = jnp.zeros((X.shape[1], *shape.shape[1:]), shape.dtype)
+    return lax.fori_loop(0, -(-n_entries // size), add_chunk, zeros)
