@@ -25,6 +25,29 @@ def linear_data(n_samples, n_features, dtype, seed=0):
     return X, y
 
 
+def sparse_data(n_samples, n_features, density, seed=0, coef_seed=0):
+    """CSR ``X`` of uniform values at uniform places, about ``density`` of them stored; ``y``
+    linear in 1 % of the columns (drawn from ``coef_seed``), plus noise.
+
+    Built from its CSR arrays: ``scipy.sparse.random`` draws the places
+    without replacement, which on 100,000 x 100,000 costs more memory than
+    the fits measured.
+    """
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(seed)
+    indptr = np.concatenate([[0], np.cumsum(rng.binomial(n_features, density, n_samples))])
+    X = sp.csr_matrix(
+        (rng.random(indptr[-1]), rng.integers(0, n_features, indptr[-1], dtype=np.int32), indptr),
+        shape=(n_samples, n_features),
+    )
+    X.sum_duplicates()
+    coef_rng = np.random.default_rng(coef_seed)
+    coef = np.where(coef_rng.random(n_features) < 0.01, coef_rng.standard_normal(n_features), 0.0)
+    signal = X @ coef
+    return X, signal + 0.1 * np.sqrt(density * n_features / 30) * rng.standard_normal(n_samples)
+
+
 def seed_data():
     """The blog's data: 50 points on ``y = 0.1 x + 2`` with noise 0.1."""
     rng = np.random.RandomState(0)

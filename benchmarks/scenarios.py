@@ -12,6 +12,7 @@ import numpy as np
 from harness import best_of, markdown_table, ms, quiet, ratio, run_child
 from measure import (
     linear_data, memory_pass_seconds, mlp_epoch, ours_epoch, seed_data, sgd_epoch, sgd_regressor_epoch,
+    sparse_data,
 )  # fmt: skip
 
 SIZES = {
@@ -25,6 +26,7 @@ SIZES = {
         "hidden": (100_000, 20),
         "hidden_batches": (32, 200),
         "classifier": [(1_000_000, 100), (100_000, 20)],
+        "sparse": (100_000, 100_000, 1e-3),
         "repeat": 5,
     },
     "quick": {
@@ -37,6 +39,7 @@ SIZES = {
         "hidden": (10_000, 20),
         "hidden_batches": (200,),
         "classifier": [(50_000, 20)],
+        "sparse": (10_000, 10_000, 1e-3),
         "repeat": 2,
     },
 }
@@ -599,14 +602,79 @@ def startup(size):
         "two fresh loky workers (n_jobs=2). With the cache on, the workers load the serial search's programs; "
         "'programs the workers compiled' counts the executables they added to the cache.\n\n"
         + grid_table
+
+
+# ---------------------------------------------------------- 8. sparse input
+SPARSE_ESTIMATORS = {
+    "NeuronRegressor() (lbfgs)": "NeuronRegressor()",
+    # Ridge's alpha=1 on the summed squared error is alpha=1/n on the mean, half-squared one.
+    "NeuronRegressor(alpha=1e-5)": "NeuronRegressor(alpha=1e-5)",
+    "NeuronRegressor(solver='sgd')": "NeuronRegressor(solver='sgd', random_state=0)",
+    "NeuronRegressor(solver='sgd', learning_rate_init=1e-4)": (
+        "NeuronRegressor(solver='sgd', learning_rate_init=1e-4, random_state=0)"
+    ),
+    "SGDRegressor()": "SGDRegressor(random_state=0)",
+    "Ridge(solver='sparse_cg')": "Ridge(solver='sparse_cg')",
+}
+
+
+def child_sparse(estimator, n_samples, n_features, density):
+    """Fit and predict one estimator in a fresh interpreter: seconds, peak memory, held-out R^2."""
+    import resource
+
+    from sklearn.linear_model import Ridge, SGDRegressor  # noqa: F401 (named by SPARSE_ESTIMATORS)
+
+    from sknn_neuron import NeuronRegressor  # noqa: F401
+
+    X, y = sparse_data(n_samples, n_features, density)
+    X_test, y_test = sparse_data(n_samples // 10, n_features, density, seed=1)
+    data_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    model = eval(SPARSE_ESTIMATORS[estimator])
+    start = time.perf_counter()
+    try:
+        quiet(lambda: model.fit(X, y))
+    except ValueError as error:  # a diverging step size, reported in the table
+        return {"error": str(error).split(".")[0], "nnz": int(X.nnz)}
+    fit = time.perf_counter() - start
+    start = time.perf_counter()
+    score = model.score(X_test, y_test)
+    return {
+        "fit": fit, "predict": time.perf_counter() - start, "r2": float(score), "nnz": int(X.nnz),
+        "data_mib": data_mib, "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "n_iter": int(np.max(getattr(model, "n_iter_", 0) or 0)),
+    }  # fmt: skip
+
+
+def sparse(size):
+    n, d, density = size["sparse"]
+    results = {name: run_child("sparse", estimator=name, n_samples=n, n_features=d, density=density)
+               for name in SPARSE_ESTIMATORS}  # fmt: skip
+    ours = results["NeuronRegressor() (lbfgs)"]
+    rows = [
+        [name, f"{r['fit']:.2f}", ratio(r["fit"], ours["fit"]), ms(r["predict"]), r["n_iter"] or "n/a",
+         f"{r['peak_mib']:.0f}", f"{r['peak_mib'] - r['data_mib']:.0f}", f"{r['r2']:.4f}"]
+        if "error" not in r else [name, r["error"], "", "", "", "", "", ""]
+        for name, r in results.items()
+    ]  # fmt: skip
+    table = markdown_table(
+        ["estimator", "fit s", "fit / ours (lbfgs)", "score ms", "iterations", "peak MiB",
+         "peak - data MiB", "held-out R^2"],
+        rows,
+    )  # fmt: skip
+    return (
+        f"## 7. Sparse input: CSR {n:,} x {d:,} float64, {ours['nnz']:,} non-zeros (density {density:g})\n\n"
+        f"Each estimator in a fresh interpreter (the first fit compiles), default settings; y is linear in 1 % of "
+        f"the columns plus noise; R^2 on {n // 10:,} held-out rows drawn alike. Peak: the process's ru_maxrss after fit "
+        f"and score; 'data' is the peak once the data were made (what X and y take, with the interpreter and "
+        f"imports); dense, X alone would take {n * d * 8 / 2**30:,.0f} GiB.\n\n" + table
     )
 
 
 SCENARIOS = {
     "seed": seed, "epochs": epochs, "grid": grid, "exact": exact, "hidden": hidden, "classifier": classifier,
-    "startup": startup,
+    "startup": startup, "sparse": sparse,
 }  # fmt: skip
 CHILDREN = {
     "seed": child_seed, "grid": child_grid, "classifier_grid": child_classifier_grid, "import": child_import,
-    "first_fit": child_first_fit, "grid_workers": child_grid_workers,
+    "first_fit": child_first_fit, "grid_workers": child_grid_workers, "sparse": child_sparse,
 }  # fmt: skip

@@ -94,8 +94,9 @@ class BaseNeuron(CallbackSupportMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data; float32 trains in float32, anything else in float64.
+            A sparse matrix trains without being densified.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Targets.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -118,11 +119,16 @@ class BaseNeuron(CallbackSupportMixin, BaseEstimator):
     def _raw_output(self, X):
         """The output layer's pre-activation on validated ``X`` (NumPy)."""
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        X = validate_data(self, X, reset=False, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32])
         params = list(zip(self.coefs_, self.intercepts_))
         with np.errstate(over="ignore"):
             z = _forward.raw_output(params, X, self.hidden_activation_)
         return z.astype(X.dtype, copy=False)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
 
     # -------------------------------------------------------------- fitting
     def _fit(self, X, y, sample_weight, incremental, classes=None):

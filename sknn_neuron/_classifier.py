@@ -248,7 +248,7 @@ class NeuronClassifier(ClassifierMixin, BaseNeuron):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data.
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
             Labels, or a multilabel indicator matrix.
@@ -277,7 +277,7 @@ class NeuronClassifier(ClassifierMixin, BaseNeuron):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Input data.
 
         Returns
@@ -293,7 +293,7 @@ class NeuronClassifier(ClassifierMixin, BaseNeuron):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Input data.
 
         Returns
@@ -313,7 +313,7 @@ class NeuronClassifier(ClassifierMixin, BaseNeuron):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Input data.
 
         Returns
@@ -332,7 +332,7 @@ class NeuronClassifier(ClassifierMixin, BaseNeuron):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Input data.
 
         Returns
@@ -355,7 +355,9 @@ class NeuronClassifier(ClassifierMixin, BaseNeuron):
         return "log_loss"
 
     def _validate_training_data(self, X, y, *, first, incremental, classes):
-        X, y = validate_data(self, X, y, reset=first, dtype=[np.float64, np.float32], multi_output=True)
+        X, y = validate_data(
+            self, X, y, reset=first, accept_sparse="csr", dtype=[np.float64, np.float32], multi_output=True
+        )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         check_classification_targets(y)

@@ -7,7 +7,10 @@ regressor's error messages report.
 Parameters are a list of ``(W, b)`` pairs, one per dense layer, with ``W`` of
 shape ``(fan_in, fan_out)``. Every function takes the array namespace ``xp``
 (``numpy`` for ``predict``, ``jax.numpy`` inside the training programs), so
-that prediction and serving never import JAX.
+that prediction and serving never import JAX. ``X`` may be a scipy.sparse
+matrix (``predict``) or ``_sparse.SparseRows`` (training): only the first
+layer's ``X @ W`` touches it, a sparse-dense product that returns a dense
+array.
 """
 
 import numpy as np

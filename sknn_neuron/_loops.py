@@ -17,9 +17,11 @@ import warnings
 
 import jax
 import numpy as np
+from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
 
 from . import _precondition, _programs, _shapes, _train
+from ._sparse import SparseRows
 
 EPOCHS_PER_CALL = 50  # epochs per compiled call when nothing reports per epoch
 # Whitening costs n d^2 once and d^2 per layer unit and loss evaluation:
@@ -56,8 +58,7 @@ def run_stochastic(est, X, y, sample_weight, incremental, init_params=None, on_e
             raise ValueError(
                 "The validation set is too small. Increase 'validation_fraction' or the size of your dataset."
             )
-        n_val = _shapes.bucket_size(X_val.shape[0])
-        validation = tuple(jax.device_put(a) for a in _shapes.pad(X_val, y_val, w_val, n_val))
+        validation = _device_data(X_val, y_val, w_val, _shapes.bucket_size(X_val.shape[0]))
 
     X, y, sample_weight = _shapes.drop_zero_weight(X, y, sample_weight)
     n_samples = X.shape[0]
@@ -67,9 +68,8 @@ def run_stochastic(est, X, y, sample_weight, incremental, init_params=None, on_e
     epochs_seen = est._epochs_seen
     order = np.random.default_rng([est._seed, epochs_seen]).permutation(n_samples) if est.shuffle else None
     n_pad, batch = _shapes.padded_rows(n_samples, batch_size)
-    X_pad, y_pad, w_pad = (jax.device_put(a) for a in _shapes.pad(X, y, sample_weight, n_pad, order))
     n_batches = -(-n_samples // batch)
-    data = (X_pad, y_pad, w_pad, np.int32(n_batches))
+    data = (*_device_data(X, y, sample_weight, n_pad, order, batch), np.int32(n_batches))
     per_block = _shapes.batches_per_block(batch, X.shape[1], X.dtype.itemsize)
 
     config = _train.EpochConfig(
@@ -190,13 +190,14 @@ def run_lbfgs(est, X, y, sample_weight, init_params=None):
     _programs.use_compilation_cache()
     X, y, sample_weight = _shapes.drop_zero_weight(X, y, sample_weight)
     n_pad = _shapes.bucket_size(X.shape[0])
-    data = tuple(jax.device_put(a) for a in _shapes.pad(X, y, sample_weight, n_pad))
+    data = _device_data(X, y, sample_weight, n_pad)
     internal = init_params is not None
     params = init_params if internal else list(zip(est.coefs_, est.intercepts_))
     params = [(jax.device_put(W), jax.device_put(b)) for W, b in params]
     # One feature: whitening is scaling, and the diagonal program compiles faster.
-    n_features = X.shape[1]
-    kind = "full" if 1 < n_features <= min(FULL_PRECONDITIONING_MAX_FEATURES, n_pad) else "diagonal"
+    # Sparse data are scaled: whitening them would fill them in.
+    whiten = not sparse.issparse(X) and 1 < X.shape[1] <= min(FULL_PRECONDITIONING_MAX_FEATURES, n_pad)
+    kind = "full" if whiten else "diagonal"
     config = _train.LbfgsConfig(est._model_config(), kind, 1 << (est.max_iter - 1).bit_length())
     _programs.release_programs()
     params, loss, losses, n_iter, n_fun, grad_max, finite = _train.train_lbfgs(
@@ -230,10 +231,25 @@ def run_lbfgs(est, X, y, sample_weight, init_params=None):
         )
 
 
+def _device_data(X, y, sample_weight, n_pad, order=None, batch=None):
+    """``(X, y, sample_weight)`` padded to ``n_pad`` rows (see ``_shapes.pad``), on the device.
+
+    A sparse ``X`` becomes :class:`~sknn_neuron._sparse.SparseRows` whose
+    minibatches are ``batch`` rows (``None``: one batch of all rows).
+    """
+    X_pad, y_pad, w_pad = _shapes.pad(X, y, sample_weight, n_pad, order)
+    if sparse.issparse(X):
+        entries = _shapes.batch_entries(X_pad[0], X.shape[0], batch or n_pad)
+        X_pad = SparseRows(*(jax.device_put(a) for a in X_pad), (n_pad, X.shape[1]), entries)
+    else:
+        X_pad = jax.device_put(X_pad)
+    return X_pad, jax.device_put(y_pad), jax.device_put(w_pad)
+
+
 def _divergence_error(est, X, y):
     """``ValueError`` naming the likely cause of non-finite weights."""
     message = "Solver produced non-finite parameter weights or loss."
-    largest = float(np.max(np.abs(X))) if X.size else 0.0
+    largest = float(abs(X).max()) if X.size else 0.0  # X.size: stored entries if sparse
     if largest > 1e15 or (X.dtype == np.float32 and largest > 1e9):
         message += (
             f" The input data reach {largest:.3g}, too large for {X.dtype} arithmetic: preprocess them "

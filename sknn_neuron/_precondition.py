@@ -34,6 +34,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
+from ._sparse import SparseRows, column_moments
+
 SAMPLE_ROWS = 1 << 16  # rows that estimate the preconditioner
 
 
@@ -56,7 +58,10 @@ def fit(kind, X, y, w, *, centre_x, centre_y, scale_y, loss, huber_delta, ridge=
     kind : {"full", "diagonal"}
         Static: whiten the inputs, or only scale their columns.
     X, y, w : arrays of shape (n, d), (n, k), (n,)
-        Padded data; rows of weight zero count for nothing.
+        Padded data; rows of weight zero count for nothing. ``X`` may be
+        :class:`~sknn_neuron._sparse.SparseRows` (``kind="diagonal"`` only):
+        its column statistics come from its stored entries, and its shift
+        is never subtracted from it.
     centre_x, centre_y : traced 0.0 or 1.0
         Whether a bias can absorb the inputs' means (there is a bias in the
         first layer) and the targets' means (``fit_intercept``).
@@ -88,15 +93,21 @@ def fit(kind, X, y, w, *, centre_x, centre_y, scale_y, loss, huber_delta, ridge=
     >>> round(float(pre.y_scale), 3), round(float(pre.loss_scale))  # std of y, its square
     (111.803, 12500)
     """
-    # Any shift and scale give an exact reparametrization; only how well
-    # they condition the problem depends on them, and evenly strided rows
-    # estimate them as well as all rows (X is shuffled or ordered alike).
-    stride = -(-X.shape[0] // SAMPLE_ROWS)
-    X, y, w = X[::stride], y[::stride], w[::stride]
-    wn = w / w.sum()
-    x_shift = centre_x * (wn @ X)
+    if isinstance(X, SparseRows):
+        # One pass over the stored entries; the shift stays implicit in to_user.
+        wn = w / w.sum()
+        x_shift, std = column_moments(X, wn, centre_x)
+    else:
+        # Any shift and scale give an exact reparametrization; only how well
+        # they condition the problem depends on them, and evenly strided rows
+        # estimate them as well as all rows (X is shuffled or ordered alike).
+        stride = -(-X.shape[0] // SAMPLE_ROWS)
+        X, y, w = X[::stride], y[::stride], w[::stride]
+        wn = w / w.sum()
+        x_shift = centre_x * (wn @ X)
+        std = _weighted_norm(X - x_shift, wn)  # dropped by XLA where unused ("full")
     if kind == "diagonal":
-        std = _usable_scale(_weighted_norm(X - x_shift, wn), x_shift)
+        std = _usable_scale(std, x_shift)
         x_map = 1.0 / jnp.hypot(std, jnp.sqrt(ridge))  # sqrt(std**2 + ridge), without overflow
         x_unmap = 1.0 / x_map
     else:

@@ -280,7 +280,7 @@ class NeuronRegressor(RegressorMixin, BaseNeuron):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Targets.
@@ -299,7 +299,7 @@ class NeuronRegressor(RegressorMixin, BaseNeuron):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Input data.
 
         Returns
@@ -336,8 +336,9 @@ class NeuronRegressor(RegressorMixin, BaseNeuron):
 
     def _validate_training_data(self, X, y, *, first, incremental, classes):
         X, y = validate_data(
-            self, X, y, reset=first, dtype=[np.float64, np.float32], y_numeric=True, multi_output=True
-        )
+            self, X, y, reset=first, accept_sparse="csr", dtype=[np.float64, np.float32], y_numeric=True,
+            multi_output=True,
+        )  # fmt: skip
         y_1d = y.ndim == 1
         Y = (y.reshape(-1, 1) if y_1d else y).astype(X.dtype, copy=False)
         if not np.all(np.isfinite(Y)):

@@ -4,10 +4,12 @@ A compiled program is specialized to its input shapes. Cross-validation folds,
 learning curves and ``partial_fit`` chunks come in many row counts; rounding
 the count up to a bucket (four per octave, so at most 25 % padding) and giving
 the padded rows a weight of zero makes them share one compilation while
-contributing exactly nothing to the loss or the gradient.
+contributing exactly nothing to the loss or the gradient. A sparse ``X``
+pads its stored entries too, with explicit zeros, to a bucket of their own.
 """
 
 import numpy as np
+from scipy import sparse
 
 _MIN_BUCKET = 16
 
@@ -57,7 +59,8 @@ def pad(X, y, sample_weight, n_pad, order=None):
 
     ``order``, if given, permutes the rows in the same copy. The arrays are
     64-byte aligned, so that JAX's CPU backend can use them in place instead
-    of copying them once more.
+    of copying them once more. A sparse ``X`` becomes the arrays of
+    :func:`pad_csr`.
 
     Examples
     --------
@@ -65,17 +68,69 @@ def pad(X, y, sample_weight, n_pad, order=None):
     >>> X_pad.shape, float(w_pad.sum()), X_pad.ctypes.data % 64
     ((16, 2), 3.0, 0)
     """
-    n = X.shape[0]
-    padded = []
-    for a in (X, y, sample_weight):
-        out = _aligned_empty((n_pad, *a.shape[1:]), a.dtype)
-        if order is None:
-            out[:n] = a
-        else:
-            np.take(a, order, axis=0, out=out[:n], mode="clip")  # 'raise' would buffer
-        out[n:] = 0
-        padded.append(out)
-    return tuple(padded)
+    if sparse.issparse(X):
+        return (pad_csr(X, n_pad, order), *(_pad_rows(a, n_pad, order) for a in (y, sample_weight)))
+    return tuple(_pad_rows(a, n_pad, order) for a in (X, y, sample_weight))
+
+
+def _pad_rows(a, n_pad, order):
+    n = a.shape[0]
+    out = _aligned_empty((n_pad, *a.shape[1:]), a.dtype)
+    if order is None:
+        out[:n] = a
+    else:
+        np.take(a, order, axis=0, out=out[:n], mode="clip")  # 'raise' would buffer
+    out[n:] = 0
+    return out
+
+
+def pad_csr(X, n_pad, order=None):
+    """CSR arrays of sparse ``X`` (rows permuted by ``order``) in ``n_pad`` rows.
+
+    The stored entries are padded to ``bucket_size(nnz)`` with explicit zeros
+    in the last row; duplicate entries are summed (on a copy).
+
+    Returns
+    -------
+    indptr : int32 array of shape (n_pad + 1,)
+    row, col : int32 arrays of shape (n_entries,)
+    val : array of shape (n_entries,)
+
+    Examples
+    --------
+    >>> from scipy import sparse
+    >>> indptr, row, col, val = pad_csr(sparse.csr_array([[0.0, 2.0], [3.0, 0.0]]), 4)
+    >>> indptr.tolist(), row.shape, val[:3].tolist()
+    ([0, 1, 2, 2, 16], (16,), [2.0, 3.0, 0.0])
+    """
+    X = sparse.csr_matrix(X[order] if order is not None else X)
+    if not X.has_canonical_format:
+        X = X.copy()
+        X.sum_duplicates()
+    n, nnz = X.shape[0], X.nnz
+    n_entries = bucket_size(nnz)
+    indptr = np.full(n_pad + 1, nnz, np.int32)
+    indptr[: n + 1], indptr[-1] = X.indptr, n_entries
+    row, col = _aligned_empty(n_entries, np.int32), _aligned_empty(n_entries, np.int32)
+    row[:] = np.repeat(np.arange(n_pad, dtype=np.int32), np.diff(indptr))
+    val = _aligned_empty(n_entries, X.dtype)
+    col[:nnz], val[:nnz] = X.indices, X.data
+    col[nnz:], val[nnz:] = 0, 0
+    return indptr, row, col, val
+
+
+def batch_entries(indptr, n_rows, batch):
+    """Most stored entries of a batch of ``batch`` real rows, rounded up to a bucket.
+
+    At most all the entries: a sparse minibatch slices a window this long.
+
+    Examples
+    --------
+    >>> batch_entries(np.array([0, 1, 5, 6, 6, 16]), 4, 2)
+    16
+    """
+    bounds = np.append(indptr[:n_rows:batch], indptr[n_rows])
+    return min(bucket_size(int(np.diff(bounds).max())), int(indptr[-1]))
 
 
 def batches_per_block(batch, n_features, itemsize):
@@ -129,6 +184,7 @@ def drop_zero_weight(X, y, sample_weight):
     keep = sample_weight > 0
     if keep.all():
         return X, y, sample_weight
+    keep = np.flatnonzero(keep)  # scipy's sparse arrays take integer row indices
     return X[keep], y[keep], sample_weight[keep]
 
 

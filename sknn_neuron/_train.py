@@ -27,6 +27,7 @@ from jax import lax
 from jax.flatten_util import ravel_pytree
 
 from . import _forward, _lbfgs, _model, _precondition, _programs, _shapes
+from ._sparse import slice_rows
 
 HYPERPARAMETERS = (
     "learning_rate_init", "alpha", "l1_ratio", "huber_delta", "momentum",
@@ -155,7 +156,8 @@ def train_epochs(config, state, data, validation, hyper, n_epochs, block_orders,
         State at the start; see :class:`TrainState`.
     data : tuple
         ``(X, y, w, n_batches)``: padded arrays whose row count is a multiple
-        of the batch size, and the number of batches holding real rows. Real
+        of the batch size, and the number of batches holding real rows.
+        ``X`` may be :class:`~sknn_neuron._sparse.SparseRows`. Real
         rows have positive weights (the caller drops rows of weight zero), so
         every batch visited is a step.
     validation : tuple or None
@@ -209,9 +211,9 @@ def train_epochs(config, state, data, validation, hyper, n_epochs, block_orders,
         def step(carry):
             j, theta, opt_state, t, loss_sum = carry
             start = batch_slot(blocks, j) * batch
-            rows = functools.partial(lax.dynamic_slice_in_dim, start_index=start, slice_size=batch)
             params, pullback = jax.vjp(lambda p: _to_user(p, pre, hyper), theta)
-            (loss, wsum), grads = grad_fn(params, rows(X), rows(y), rows(w), hyper, model)
+            batch_data = (slice_rows(a, start, batch) for a in (X, y, w))
+            (loss, wsum), grads = grad_fn(params, *batch_data, hyper, model)
             (grads,) = pullback(_add_penalty_gradient(grads, params, hyper))
             grads = jax.tree.map(lambda g: g / pre.loss_scale, grads)
             rate = _learning_rate(config, hyper, state.lr_scale, t)
