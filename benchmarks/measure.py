@@ -48,6 +48,18 @@ def sparse_data(n_samples, n_features, density, seed=0, coef_seed=0):
     return X, signal + 0.1 * np.sqrt(density * n_features / 30) * rng.standard_normal(n_samples)
 
 
+def peak_mib():
+    """This process's peak resident memory in MiB: ``VmHWM``, which, unlike
+    ``ru_maxrss``, a child does not inherit from the process that started it."""
+    import resource
+
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # where /proc is missing
+
+
 def seed_data():
     """The blog's data: 50 points on ``y = 0.1 x + 2`` with noise 0.1."""
     rng = np.random.RandomState(0)

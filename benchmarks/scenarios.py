@@ -11,7 +11,7 @@ import time
 import numpy as np
 from harness import best_of, markdown_table, ms, quiet, ratio, run_child
 from measure import (
-    linear_data, memory_pass_seconds, mlp_epoch, ours_epoch, seed_data, sgd_epoch, sgd_regressor_epoch,
+    linear_data, memory_pass_seconds, mlp_epoch, ours_epoch, peak_mib, seed_data, sgd_epoch, sgd_regressor_epoch,
     sparse_data,
 )  # fmt: skip
 
@@ -602,6 +602,7 @@ def startup(size):
         "two fresh loky workers (n_jobs=2). With the cache on, the workers load the serial search's programs; "
         "'programs the workers compiled' counts the executables they added to the cache.\n\n"
         + grid_table
+    )
 
 
 # ---------------------------------------------------------- 8. sparse input
@@ -620,15 +621,13 @@ SPARSE_ESTIMATORS = {
 
 def child_sparse(estimator, n_samples, n_features, density):
     """Fit and predict one estimator in a fresh interpreter: seconds, peak memory, held-out R^2."""
-    import resource
-
     from sklearn.linear_model import Ridge, SGDRegressor  # noqa: F401 (named by SPARSE_ESTIMATORS)
 
     from sknn_neuron import NeuronRegressor  # noqa: F401
 
     X, y = sparse_data(n_samples, n_features, density)
     X_test, y_test = sparse_data(n_samples // 10, n_features, density, seed=1)
-    data_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    data_mib = peak_mib()
     model = eval(SPARSE_ESTIMATORS[estimator])
     start = time.perf_counter()
     try:
@@ -640,7 +639,7 @@ def child_sparse(estimator, n_samples, n_features, density):
     score = model.score(X_test, y_test)
     return {
         "fit": fit, "predict": time.perf_counter() - start, "r2": float(score), "nnz": int(X.nnz),
-        "data_mib": data_mib, "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "data_mib": data_mib, "peak_mib": peak_mib(),
         "n_iter": int(np.max(getattr(model, "n_iter_", 0) or 0)),
     }  # fmt: skip
 
@@ -662,9 +661,9 @@ def sparse(size):
         rows,
     )  # fmt: skip
     return (
-        f"## 7. Sparse input: CSR {n:,} x {d:,} float64, {ours['nnz']:,} non-zeros (density {density:g})\n\n"
+        f"## 8. Sparse input: CSR {n:,} x {d:,} float64, {ours['nnz']:,} non-zeros (density {density:g})\n\n"
         f"Each estimator in a fresh interpreter (the first fit compiles), default settings; y is linear in 1 % of "
-        f"the columns plus noise; R^2 on {n // 10:,} held-out rows drawn alike. Peak: the process's ru_maxrss after fit "
+        f"the columns plus noise; R^2 on {n // 10:,} held-out rows drawn alike. Peak: the process's peak resident memory (VmHWM) after fit "
         f"and score; 'data' is the peak once the data were made (what X and y take, with the interpreter and "
         f"imports); dense, X alone would take {n * d * 8 / 2**30:,.0f} GiB.\n\n" + table
     )

@@ -73,11 +73,12 @@ class Program:
 
     def _load_or_compile(self, signature, config, args):
         path = Path(_our_cache_dir, f"{self.__name__}-{_digest(signature)}.exe")
-        try:
-            with open(path, "rb") as file:
-                return serialize_executable.deserialize_and_load(*pickle.load(file))
-        except Exception:  # absent, partly written, or from another build: compile it again
-            pass
+        if _kernels_ready():
+            try:
+                with open(path, "rb") as file:
+                    return serialize_executable.deserialize_and_load(*pickle.load(file))
+            except Exception:  # absent, partly written, or from another build: compile it again
+                pass
         executable = self._jitted.lower(config, *args).compile()
         try:
             _write_atomically(path, pickle.dumps(serialize_executable.serialize(executable)))
@@ -117,15 +118,38 @@ def use_compilation_cache():
     """Keep executables in the folder the package's setting asks for, unless the user set JAX's cache.
 
     The user's JAX cache folder, if any, wins: the programs are then plain
-    ``jax.jit``, cached by JAX as the user has set it up. JAX's configuration
-    is never changed here.
+    ``jax.jit``, cached by JAX as the user has set it up. So they are on a
+    GPU or TPU. JAX's configuration is never changed here.
     """
     global _our_cache_dir
-    directory = None if jax.config.jax_compilation_cache_dir else _compilation_cache.requested_cache_dir()
+    # On accelerators, whose kernels' set-up a loaded executable could miss as
+    # it would LAPACK's (see ``_kernels_ready``) and which cannot be tested
+    # here, programs are plain ``jax.jit``.
+    ours = not jax.config.jax_compilation_cache_dir and jax.default_backend() == "cpu"
+    directory = _compilation_cache.requested_cache_dir() if ours else None
     if directory != _our_cache_dir:
         for made in _PROGRAMS:
             made._executables.clear()  # loaded from the previous folder
         _our_cache_dir = directory
+
+
+@functools.cache
+def _kernels_ready():
+    """Initialize what a loaded executable calls but only lowering would set up; False if it cannot be.
+
+    The whitening's eigendecomposition calls LAPACK, which JAX binds while
+    lowering ``eigh`` (on a CPU): an executable loaded from disk in a process
+    that never lowered one would call through a null pointer. JAX's hook for
+    it is private, so if it ever goes away executables are compiled, never
+    loaded.
+    """
+    try:
+        from jax._src.lax import linalg
+
+        linalg.initialize_lapack()
+    except Exception:  # pragma: no cover (another JAX)
+        return False
+    return True
 
 
 @functools.cache

@@ -31,13 +31,13 @@ count = lambda event, *args, **kw: events.__setitem__(event, events.get(event, 0
 jax.monitoring.register_event_listener(count)
 jax.monitoring.register_event_duration_secs_listener(count)
 rng = np.random.RandomState(0)
-X = rng.uniform(0, 10, size=(50, 1))
+X = rng.uniform(0, 10, size=(50, int(os.environ.get("FEATURES", 1))))
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     BEFORE_FIT
     reg = NeuronRegressor(solver=os.environ.get("SOLVER", "lbfgs"), random_state=0).fit(X, 0.1 * X[:, 0] + 2)
 print(json.dumps({
-    "coef": [float(reg.coef_[0]).hex(), float(reg.intercept_).hex()],
+    "coef": [float(c).hex() for c in [*reg.coef_, reg.intercept_]],
     "compilations": events.get("/jax/core/compile/backend_compile_duration", 0),
     "hits": events.get("/jax/compilation_cache/cache_hits", 0),
     "misses": events.get("/jax/compilation_cache/cache_misses", 0),
@@ -80,12 +80,13 @@ def test_second_process_loads_the_program_the_first_compiled(tmp_path):
     assert first["jax_folder"] is None and first["hits"] == first["misses"] == 0
 
 
-@pytest.mark.parametrize("solver", ["lbfgs", "sgd"])
-def test_executables_fit_bitwise_as_jax_jit(tmp_path, solver):
+# One feature is scaled; five are whitened, with LAPACK's eigendecomposition inside the program.
+@pytest.mark.parametrize("solver, features", [("lbfgs", "1"), ("lbfgs", "5"), ("sgd", "5")])
+def test_executables_fit_bitwise_as_jax_jit(tmp_path, solver, features):
     folder = str(tmp_path / "cache")
-    jitted = _fit_in_a_new_process(tmp_path, SKNN_NEURON_CACHE_DIR="off", SOLVER=solver)
-    compiled = _fit_in_a_new_process(tmp_path, SKNN_NEURON_CACHE_DIR=folder, SOLVER=solver)
-    loaded = _fit_in_a_new_process(tmp_path, SKNN_NEURON_CACHE_DIR=folder, SOLVER=solver)
+    jitted = _fit_in_a_new_process(tmp_path, SKNN_NEURON_CACHE_DIR="off", SOLVER=solver, FEATURES=features)
+    compiled = _fit_in_a_new_process(tmp_path, SKNN_NEURON_CACHE_DIR=folder, SOLVER=solver, FEATURES=features)
+    loaded = _fit_in_a_new_process(tmp_path, SKNN_NEURON_CACHE_DIR=folder, SOLVER=solver, FEATURES=features)
     assert loaded["compilations"] == 0
     assert jitted["coef"] == compiled["coef"] == loaded["coef"]
 
