@@ -55,11 +55,6 @@ def set_compilation_cache_dir(directory):
         The cache folder, created (mode ``0o700``) on the next fit if it does
         not exist; ``None`` turns the cache off.
 
-    See Also
-    --------
-    jax.experimental.compilation_cache.compilation_cache.set_cache_dir :
-        JAX's own setting, which this one never overrides.
-
     Notes
     -----
     By default (``SKNN_NEURON_CACHE_DIR`` unset) the folder is
