@@ -48,16 +48,20 @@ def sparse_data(n_samples, n_features, density, seed=0, coef_seed=0):
     return X, signal + 0.1 * np.sqrt(density * n_features / 30) * rng.standard_normal(n_samples)
 
 
-def peak_mib():
-    """This process's peak resident memory in MiB: ``VmHWM``, which, unlike
-    ``ru_maxrss``, a child does not inherit from the process that started it."""
+def memory_mib(field="VmHWM"):
+    """A memory figure of this process from ``/proc/self/status``, in MiB.
+
+    ``VmHWM`` is the peak resident memory, which, unlike ``ru_maxrss``, a
+    child does not inherit from the process that started it; ``VmRSS`` the
+    current one. Without ``/proc``, the peak from ``getrusage``.
+    """
     import resource
 
     with open("/proc/self/status") as status:
         for line in status:
-            if line.startswith("VmHWM:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # where /proc is missing
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def seed_data():

@@ -20,13 +20,13 @@ Usage::
 import argparse
 import gc
 import itertools
-import resource
 import sys
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
+from measure import memory_mib
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository's sknn_neuron
 
@@ -41,15 +41,6 @@ SOLVERS = {
     "lbfgs": {"max_iter": 5},
     "sgd": {"solver": "sgd", "hidden_layer_sizes": (8,), "max_iter": 3},
 }
-
-
-def resident_mib():
-    """Current resident set size (``VmRSS``), in MiB."""
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # peak, where /proc is missing
 
 
 def fit_once(rng, n_rows, n_features, n_outputs, dtype, solver):
@@ -69,13 +60,13 @@ def main(argv=None):
     warnings.simplefilter("ignore")
     rng = np.random.RandomState(0)
 
-    start, t0 = resident_mib(), time.perf_counter()
+    start, t0 = memory_mib("VmRSS"), time.perf_counter()
     buckets = {bucket_size(n): n for n in range(ROWS[0], ROWS[1] + 1)}  # one row count per bucket
     configurations = list(itertools.product(buckets.values(), FEATURES, OUTPUTS, DTYPES, SOLVERS))
     for configuration in configurations:
         fit_once(rng, *configuration)
     gc.collect()
-    baseline, t1 = resident_mib(), time.perf_counter()
+    baseline, t1 = memory_mib("VmRSS"), time.perf_counter()
 
     for _ in range(args.fits):
         n_rows = int(rng.randint(ROWS[0], ROWS[1] + 1))
@@ -83,7 +74,7 @@ def main(argv=None):
         dtype, solver = DTYPES[rng.randint(len(DTYPES))], list(SOLVERS)[rng.randint(len(SOLVERS))]
         fit_once(rng, n_rows, n_features, n_outputs, dtype, solver)
     gc.collect()
-    end, t2 = resident_mib(), time.perf_counter()
+    end, t2 = memory_mib("VmRSS"), time.perf_counter()
 
     growth = end - baseline
     per_program = (baseline - start) / len(configurations)
@@ -93,7 +84,7 @@ def main(argv=None):
     )
     print(f"{args.fits} fits of varying shapes in {t2 - t1:.1f} s: {baseline:.1f} -> {end:.1f} MiB")
     print(f"resident memory growth over the {args.fits} fits: {growth:+.1f} MiB (limit {args.limit_mib:.0f} MiB)")
-    print(f"peak resident memory (ru_maxrss): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.1f} MiB")
+    print(f"peak resident memory (VmHWM): {memory_mib():.1f} MiB")
     assert growth <= args.limit_mib, f"resident memory grew by {growth:.1f} MiB over {args.fits} fits"
 
 

@@ -11,7 +11,7 @@ import time
 import numpy as np
 from harness import best_of, markdown_table, ms, quiet, ratio, run_child
 from measure import (
-    linear_data, memory_pass_seconds, mlp_epoch, ours_epoch, peak_mib, seed_data, sgd_epoch, sgd_regressor_epoch,
+    linear_data, memory_pass_seconds, mlp_epoch, ours_epoch, memory_mib, seed_data, sgd_epoch, sgd_regressor_epoch,
     sparse_data,
 )  # fmt: skip
 
@@ -627,7 +627,7 @@ def child_sparse(estimator, n_samples, n_features, density):
 
     X, y = sparse_data(n_samples, n_features, density)
     X_test, y_test = sparse_data(n_samples // 10, n_features, density, seed=1)
-    data_mib = peak_mib()
+    data_mib = memory_mib()
     model = eval(SPARSE_ESTIMATORS[estimator])
     start = time.perf_counter()
     try:
@@ -639,7 +639,7 @@ def child_sparse(estimator, n_samples, n_features, density):
     score = model.score(X_test, y_test)
     return {
         "fit": fit, "predict": time.perf_counter() - start, "r2": float(score), "nnz": int(X.nnz),
-        "data_mib": data_mib, "peak_mib": peak_mib(),
+        "data_mib": data_mib, "peak_mib": memory_mib(),
         "n_iter": int(np.max(getattr(model, "n_iter_", 0) or 0)),
     }  # fmt: skip
 
