@@ -14,6 +14,7 @@ start, ``partial_fit``).
 
 import contextlib
 import warnings
+from typing import Any, NamedTuple
 
 import jax
 import numpy as np
@@ -34,17 +35,23 @@ def float_context(dtype):
     return jax.enable_x64(True) if dtype == np.float64 else contextlib.nullcontext()
 
 
-def run_stochastic(est, X, y, sample_weight, incremental, init_params=None, on_epoch=None):
-    """Train ``est`` with its stochastic solver; one epoch if ``incremental``.
+class StochasticData(NamedTuple):
+    """The data of one stochastic fit, prepared once per call."""
 
-    ``init_params``, if given, are fresh internal parameters of a new model;
-    otherwise training continues from ``est.coefs_``. ``on_epoch(epoch, loss,
-    score, params)``, if given, is called after each epoch (the program then
-    runs one epoch per call) with the parameters the model would keep if
-    training stopped there; a true return value stops it.
-    """
-    _programs.use_compilation_cache()
-    dtype = X.dtype
+    X: Any  # host arrays the run trains on (after the early-stopping split), for messages and t_
+    y: Any
+    sample_weight: Any
+    data: tuple  # (X, y, w, n_batches) on the device, rows in training order, padded
+    validation: Any  # (X, y, w) on the device, or None
+    n_slots: int  # batches the padded rows hold
+    n_batches: int  # batches holding real rows
+    per_block: int  # batches visited together (see _shapes.batches_per_block)
+    batch: int
+    epochs_seen: int  # epochs of earlier calls: they seed this call's shuffles
+
+
+def stochastic_data(est, X, y, sample_weight, incremental):
+    """Split off the early-stopping rows, shuffle, pad and transfer: :class:`StochasticData`."""
     early_stopping = est.early_stopping and not incremental
     validation = None
     if early_stopping:
@@ -71,20 +78,32 @@ def run_stochastic(est, X, y, sample_weight, incremental, init_params=None, on_e
     n_batches = -(-n_samples // batch)
     data = (*_device_data(X, y, sample_weight, n_pad, order, batch), np.int32(n_batches))
     per_block = _shapes.batches_per_block(batch, X.shape[1], X.dtype.itemsize)
+    return StochasticData(X, y, sample_weight, data, validation, n_pad // batch, n_batches, per_block, batch, epochs_seen)
 
-    config = _train.EpochConfig(
-        est._model_config(), "diagonal", est.solver, est.nesterovs_momentum, est.learning_rate, batch,
+
+def stochastic_config(est, prepared, incremental):
+    """The static configuration of the epoch program."""
+    early_stopping = est.early_stopping and not incremental
+    return _train.EpochConfig(
+        est._model_config(), "diagonal", est.solver, est.nesterovs_momentum, est.learning_rate, prepared.batch,
         early_stopping, EPOCHS_PER_CALL,
     )  # fmt: skip
+
+
+def stochastic_start(est, config, n_features, n_outputs, dtype, init_params):
+    """The state a stochastic call starts from, and its ``entry`` flags.
+
+    ``init_params``: fresh internal parameters of a new model, or ``None``
+    to continue from ``est.coefs_``.
+    """
     optimizer_kind = (est.solver, est.nesterovs_momentum)
     internal = init_params is not None
     params = init_params if internal else list(zip(est.coefs_, est.intercepts_))
-    params = [(jax.device_put(W), jax.device_put(b)) for W, b in params]
     placeholder = _train.opt_state_placeholder(config, params)
     restart = internal or getattr(est, "_opt_kind", None) != optimizer_kind
     if restart:
         opt_state = placeholder
-        preconditioner = _precondition.placeholder("diagonal", X.shape[1], y.shape[1], dtype)
+        preconditioner = _precondition.placeholder("diagonal", n_features, n_outputs, dtype)
     else:
         opt_state = jax.tree.unflatten(jax.tree.structure(placeholder), est._opt_state)
         preconditioner = _precondition.Preconditioner(*est._preconditioner)
@@ -97,50 +116,94 @@ def run_stochastic(est, X, y, sample_weight, incremental, init_params=None, on_e
         best_score=np.asarray(best_score, dtype), best_params=params,
         no_improvement=np.int32(est._no_improvement_count), n_iter=np.int32(0), finite=np.bool_(True),
     )  # fmt: skip
-    hyper = est._hyperparameters(dtype)
+    return state, (np.bool_(True), np.bool_(restart), np.bool_(internal))
+
+
+def stochastic_orders(est, prepared, epochs_done, n_epochs):
+    """Block orders of the next chunk of ``n_epochs`` epochs."""
+    return _shapes.block_orders(
+        prepared.n_slots, prepared.n_batches, prepared.per_block, EPOCHS_PER_CALL, est.shuffle, est._seed,
+        prepared.epochs_seen + epochs_done, n_epochs,
+    )  # fmt: skip
+
+
+def run_stochastic(est, X, y, sample_weight, incremental, init_params=None, on_epoch=None):
+    """Train ``est`` with its stochastic solver; one epoch if ``incremental``.
+
+    ``init_params``, if given, are fresh internal parameters of a new model;
+    otherwise training continues from ``est.coefs_``. ``on_epoch(epoch, loss,
+    score, params)``, if given, is called after each epoch (the program then
+    runs one epoch per call) with the parameters the model would keep if
+    training stopped there; a true return value stops it.
+    """
+    _programs.use_compilation_cache()
+    prepared = stochastic_data(est, X, y, sample_weight, incremental)
+    config = stochastic_config(est, prepared, incremental)
+    if init_params is not None:
+        init_params = [(jax.device_put(W), jax.device_put(b)) for W, b in init_params]
+    state, entry = stochastic_start(est, config, X.shape[1], y.shape[1], X.dtype, init_params)
+    state = jax.device_put(state)
+    hyper = est._hyperparameters(X.dtype)
 
     _programs.release_programs()
     per_epoch = bool(est.verbose) or on_epoch is not None
     budget = 1 if incremental else est.max_iter
-    curves = {"loss": [], "score": [], "learning_rate": []}
-    stopped = interrupted = False
-    entry = (np.bool_(True), np.bool_(restart), np.bool_(internal))
-    while budget > 0 and not (stopped or interrupted):
+    run = StochasticRun(incremental)
+    while budget > 0 and not (run.stopped or run.interrupted):
         n_epochs = 1 if per_epoch else min(EPOCHS_PER_CALL, budget)
-        orders = _shapes.block_orders(
-            n_pad // batch, n_batches, per_block, EPOCHS_PER_CALL, est.shuffle, est._seed,
-            epochs_seen + len(curves["loss"]), n_epochs,
-        )  # fmt: skip
-        state, history, n_done, stop, (params, best_params) = _train.train_epochs(
-            config, state, data, validation, hyper, np.int32(n_epochs), orders, entry
+        orders = stochastic_orders(est, prepared, len(run.curves["loss"]), n_epochs)
+        state, history, n_done, stop, users = _train.train_epochs(
+            config, state, prepared.data, prepared.validation, hyper, np.int32(n_epochs), orders, entry
         )
         entry = (np.bool_(False),) * 3
-        n_done = int(n_done)
-        for name, values in history.items():
-            curves[name].extend(float(v) for v in np.asarray(values)[:n_done])
-        diverged = not bool(state.finite)
-        if diverged and not early_stopping:
-            raise _divergence_error(est, X, y)
-        epoch = len(curves["loss"])
+        run.record(history, int(n_done), bool(stop), bool(state.finite), users)
+        if run.diverged and not config.early_stopping:
+            raise _divergence_error(est, prepared.X, prepared.y)
+        epoch = len(run.curves["loss"])
         if est.verbose:
-            print(f"Iteration {epoch}, loss = {curves['loss'][-1]:.8f}")
-            if early_stopping:
-                print(f"Validation score: {curves['score'][-1]:f}")
-        if on_epoch is not None and not diverged:
-            score = curves["score"][-1] if early_stopping else None
-            interrupted = bool(on_epoch(epoch, curves["loss"][-1], score, best_params if early_stopping else params))
-        budget -= n_done
-        stopped = (bool(stop) and not incremental) or diverged
+            print(f"Iteration {epoch}, loss = {run.curves['loss'][-1]:.8f}")
+            if config.early_stopping:
+                print(f"Validation score: {run.curves['score'][-1]:f}")
+        if on_epoch is not None and not run.diverged:
+            score = run.curves["score"][-1] if config.early_stopping else None
+            params, best_params = users
+            run.interrupted = bool(
+                on_epoch(epoch, run.curves["loss"][-1], score, best_params if config.early_stopping else params)
+            )
+        budget -= int(n_done)
+    finish_stochastic(est, prepared, config, state, run)
 
-    losses = curves["loss"]
-    if diverged:
+
+class StochasticRun:
+    """What the chunks of one stochastic call have done so far."""
+
+    def __init__(self, incremental):
+        self.incremental = incremental
+        self.curves = {"loss": [], "score": [], "learning_rate": []}
+        self.stopped = self.interrupted = self.diverged = False
+        self.users = None  # the user's (params, best_params) after the last chunk
+
+    def record(self, history, n_done, stop, finite, users):
+        """Take in one chunk's results (NumPy values)."""
+        for name, values in history.items():
+            self.curves[name].extend(float(v) for v in np.asarray(values)[:n_done])
+        self.diverged = not finite
+        self.stopped = (stop and not self.incremental) or self.diverged
+        self.users = users
+
+
+def finish_stochastic(est, prepared, config, state, run):
+    """Warn as ``MLPRegressor`` does and set ``est``'s fitted attributes from the run."""
+    losses = run.curves["loss"]
+    early_stopping = config.early_stopping
+    if run.diverged:
         # As MLPRegressor: keep the best validation epoch's weights, and say so.
         warnings.warn(
-            f"{_divergence_error(est, X, y)} Training stopped at epoch {len(losses)}; the model keeps the "
-            "weights of its best validation score.",
+            f"{_divergence_error(est, prepared.X, prepared.y)} Training stopped at epoch {len(losses)}; the "
+            "model keeps the weights of its best validation score.",
             ConvergenceWarning,
         )
-    elif not (incremental or early_stopping) and losses[-1] > 1e6 * max(losses[0], np.finfo(dtype).tiny):
+    elif not (run.incremental or early_stopping) and losses[-1] > 1e6 * max(losses[0], np.finfo(prepared.X.dtype).tiny):
         # float64 can hold an exploding loss for long; say so rather than stay silent.
         warnings.warn(
             f"Solver {est.solver!r} diverged: the loss grew from {losses[0]:.3g} to {losses[-1]:.3g}. "
@@ -148,37 +211,64 @@ def run_stochastic(est, X, y, sample_weight, incremental, init_params=None, on_e
             ConvergenceWarning,
         )
     n_epochs = len(losses)
+    params, best_params = run.users
     est._set_params(jax.device_get(best_params if early_stopping else params))
     est._opt_state = [np.asarray(leaf) for leaf in jax.tree.leaves(state.opt_state)]
-    est._opt_kind = optimizer_kind
+    est._opt_kind = (est.solver, est.nesterovs_momentum)
     est._preconditioner = tuple(np.asarray(a) for a in state.preconditioner)
     est.n_iter_ = n_epochs
-    est._epochs_seen = epochs_seen + n_epochs
-    est.t_ += float(n_epochs * sample_weight.sum())
+    est._epochs_seen = prepared.epochs_seen + n_epochs
+    est.t_ += float(n_epochs * prepared.sample_weight.sum())
     est.loss_curve_ = est.loss_curve_ + losses
-    est.learning_rate_curve_ = est.learning_rate_curve_ + curves["learning_rate"]
+    est.learning_rate_curve_ = est.learning_rate_curve_ + run.curves["learning_rate"]
     est.loss_ = losses[-1]
     est._lr_scale = float(state.lr_scale)
     est._no_improvement_count = int(state.no_improvement)
     if early_stopping:
         est.best_loss_ = None
-        est.validation_scores_ = (est.validation_scores_ or []) + curves["score"]
+        est.validation_scores_ = (est.validation_scores_ or []) + run.curves["score"]
         est.best_validation_score_ = float(state.best_score)
     else:
         est.best_loss_ = float(state.best_loss)
 
-    if stopped and not diverged and est.verbose:
+    if run.stopped and not run.diverged and est.verbose:
         what = "Validation score" if early_stopping else "Training loss"
         print(
             f"{what} did not improve more than tol={est.tol:f} for {est.n_iter_no_change} "
             "consecutive epochs. Stopping."
         )
-    if not incremental and not (stopped or interrupted):
+    if not run.incremental and not (run.stopped or run.interrupted):
         warnings.warn(
             f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) reached and the "
             "optimization hasn't converged yet.",
             ConvergenceWarning,
         )
+
+
+class LbfgsData(NamedTuple):
+    """The data of one L-BFGS fit."""
+
+    X: Any  # host arrays without the rows of weight zero
+    y: Any
+    sample_weight: Any
+    data: tuple  # (X, y, w) on the device, padded
+    precondition: str  # "full" or "diagonal"
+
+
+def lbfgs_data(X, y, sample_weight):
+    """Drop the rows of weight zero, pad, transfer, and choose the preconditioner: :class:`LbfgsData`."""
+    X, y, sample_weight = _shapes.drop_zero_weight(X, y, sample_weight)
+    n_pad = _shapes.bucket_size(X.shape[0])
+    # One feature: whitening is scaling, and the diagonal program compiles faster.
+    # Sparse data are scaled: whitening them would fill them in.
+    whiten = not sparse.issparse(X) and 1 < X.shape[1] <= min(FULL_PRECONDITIONING_MAX_FEATURES, n_pad)
+    data = _device_data(X, y, sample_weight, n_pad)
+    return LbfgsData(X, y, sample_weight, data, "full" if whiten else "diagonal")
+
+
+def lbfgs_config(est, prepared):
+    """The static configuration of the L-BFGS program."""
+    return _train.LbfgsConfig(est._model_config(), prepared.precondition, 1 << (est.max_iter - 1).bit_length())
 
 
 def run_lbfgs(est, X, y, sample_weight, init_params=None):
@@ -188,29 +278,29 @@ def run_lbfgs(est, X, y, sample_weight, init_params=None):
     training continues from ``est.coefs_`` (``warm_start``).
     """
     _programs.use_compilation_cache()
-    X, y, sample_weight = _shapes.drop_zero_weight(X, y, sample_weight)
-    n_pad = _shapes.bucket_size(X.shape[0])
-    data = _device_data(X, y, sample_weight, n_pad)
+    prepared = lbfgs_data(X, y, sample_weight)
     internal = init_params is not None
     params = init_params if internal else list(zip(est.coefs_, est.intercepts_))
     params = [(jax.device_put(W), jax.device_put(b)) for W, b in params]
-    # One feature: whitening is scaling, and the diagonal program compiles faster.
-    # Sparse data are scaled: whitening them would fill them in.
-    whiten = not sparse.issparse(X) and 1 < X.shape[1] <= min(FULL_PRECONDITIONING_MAX_FEATURES, n_pad)
-    kind = "full" if whiten else "diagonal"
-    config = _train.LbfgsConfig(est._model_config(), kind, 1 << (est.max_iter - 1).bit_length())
     _programs.release_programs()
-    params, loss, losses, n_iter, n_fun, grad_max, finite = _train.train_lbfgs(
-        config, params, data, est._hyperparameters(X.dtype), est.max_iter, est.max_fun, np.bool_(internal)
-    )
+    outputs = _train.train_lbfgs(
+        lbfgs_config(est, prepared), params, prepared.data, est._hyperparameters(X.dtype), est.max_iter,
+        est.max_fun, np.bool_(internal),
+    )  # fmt: skip
+    finish_lbfgs(est, prepared, outputs)
+
+
+def finish_lbfgs(est, prepared, outputs):
+    """Set ``est``'s fitted attributes from ``train_lbfgs``'s outputs; warn if it stopped above ``tol``."""
+    params, loss, losses, n_iter, n_fun, grad_max, finite = outputs
     if not bool(finite):
-        raise _divergence_error(est, X, y)
+        raise _divergence_error(est, prepared.X, prepared.y)
     n_iter, n_fun, grad_max = int(n_iter), int(n_fun), float(grad_max)
     curve = [float(v) for v in np.asarray(losses)[:n_iter]]
     est._set_params(jax.device_get(params))
     est._opt_kind = None  # the stochastic optimizer's state belonged to the replaced weights
     est.n_iter_ = n_iter
-    est.t_ = float(n_iter * sample_weight.sum())
+    est.t_ = float(n_iter * prepared.sample_weight.sum())
     est.loss_curve_ = curve
     est.loss_ = est.best_loss_ = float(loss)  # the run keeps its lowest value
     if est.verbose:
@@ -222,8 +312,9 @@ def run_lbfgs(est, X, y, sample_weight, init_params=None):
         elif n_fun > est.max_fun:
             reason, advice = f"max_fun={est.max_fun} reached", "Increase max_fun"
         else:
-            reason = f"no further decrease found at the precision of {X.dtype}"
-            advice = "Fit float64 data for more digits, or raise tol" if X.dtype == np.float32 else "Raise tol"
+            dtype = prepared.X.dtype
+            reason = f"no further decrease found at the precision of {dtype}"
+            advice = "Fit float64 data for more digits, or raise tol" if dtype == np.float32 else "Raise tol"
         warnings.warn(
             f"lbfgs failed to converge after {n_iter} iterations ({reason}): the largest entry of the "
             f"(preconditioned) gradient is {grad_max:.3g}, above tol={est.tol:g}. {advice}.",

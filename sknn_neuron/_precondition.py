@@ -50,7 +50,7 @@ class Preconditioner(NamedTuple):
     loss_scale: Any  # () the objective is divided by it
 
 
-def fit(kind, X, y, w, *, centre_x, centre_y, scale_y, loss, huber_delta, ridge=0.0):
+def fit(kind, X, y, w, *, centre_x, centre_y, scale_y, loss, huber_delta, ridge=0.0, batch_size=None):
     """Compute the preconditioner of the weighted data.
 
     Parameters
@@ -74,6 +74,11 @@ def fit(kind, X, y, w, *, centre_x, centre_y, scale_y, loss, huber_delta, ridge=
         The L2 penalty's curvature relative to the data's, in the inputs'
         units (see :func:`ridge`): the factor whitens ``Cov(X) + ridge I``,
         the Hessian of a linear neuron's objective, penalty included.
+    batch_size : traced int or None, default=None
+        The rows of a stochastic solver's minibatch (``"diagonal"``
+        only). The scaled columns are then shrunk by one common factor so
+        that a minibatch's curvature stays of order one; see
+        :func:`_minibatch_factor`. ``None``: full batch (L-BFGS).
 
     Returns
     -------
@@ -109,6 +114,8 @@ def fit(kind, X, y, w, *, centre_x, centre_y, scale_y, loss, huber_delta, ridge=
     if kind == "diagonal":
         std = _usable_scale(std, x_shift)
         x_map = 1.0 / jnp.hypot(std, jnp.sqrt(ridge))  # sqrt(std**2 + ridge), without overflow
+        if batch_size is not None:
+            x_map = x_map / _minibatch_factor(std * x_map, batch_size)
         x_unmap = 1.0 / x_map
     else:
         x_map, x_unmap = _whitening(jnp.sqrt(wn)[:, None] * (X - x_shift), x_shift, ridge)
@@ -128,6 +135,21 @@ def fit(kind, X, y, w, *, centre_x, centre_y, scale_y, loss, huber_delta, ridge=
     else:  # absolute_error
         loss_scale = y_scale
     return Preconditioner(x_shift, x_map, x_unmap, y_shift, y_scale, loss_scale.astype(y.dtype))
+
+
+def _minibatch_factor(scaled_std, batch_size):
+    """``sqrt(max(1, d / B))``: what keeps a minibatch's curvature of order one.
+
+    In the scaled coordinates a linear neuron's Hessian is the covariance of
+    the scaled inputs, whose trace ``d`` is their mean squared row norm. A
+    minibatch of ``B`` rows estimates it by a matrix of rank at most ``B``,
+    whose largest eigenvalue is therefore at least ``d / B``: about 500 for
+    text-like sparse data of 100,000 columns in batches of 200, where a
+    learning rate of 0.01 diverges. Dividing every column by this one factor
+    bounds it again, and changes nothing while ``d <= B``.
+    """
+    rows = jnp.sum(scaled_std**2)
+    return jnp.sqrt(jnp.maximum(1.0, rows / batch_size)).astype(scaled_std.dtype)
 
 
 def _weighted_norm(dev, wn):

@@ -121,7 +121,7 @@ def _add_penalty_gradient(grads, params, hyper):
     ]
 
 
-def _fit_preconditioner(kind, model, X, y, w, hyper, n_layers):
+def _fit_preconditioner(kind, model, X, y, w, hyper, n_layers, batch_size=None):
     fit_intercept = hyper["fit_intercept"]
     return _precondition.fit(
         kind, X, y, w,
@@ -129,7 +129,7 @@ def _fit_preconditioner(kind, model, X, y, w, hyper, n_layers):
         centre_y=fit_intercept,
         scale_y=_forward.scales_target(model.output_activation, model.loss),
         loss=model.loss, huber_delta=hyper["huber_delta"],
-        ridge=_precondition.ridge(model.loss, hyper["alpha"], hyper["l1_ratio"]),
+        ridge=_precondition.ridge(model.loss, hyper["alpha"], hyper["l1_ratio"]), batch_size=batch_size,
     )  # fmt: skip
 
 
@@ -295,7 +295,10 @@ def _enter(config, optimizer, data, hyper, entry, state):
     n_layers = len(state.params)
     pre = lax.cond(
         restart,
-        lambda: _fit_preconditioner(config.precondition, config.model, X, y, w, hyper, n_layers),
+        lambda: _fit_preconditioner(
+            config.precondition, config.model, X, y, w, hyper, n_layers,
+            jnp.minimum(config.batch_size, jnp.sum(w > 0)),  # the real rows of a batch
+        ),  # fmt: skip
         lambda: state.preconditioner,
     )
     theta = _select(internal, state.params, _precondition.to_internal(state.params, pre))
