@@ -25,7 +25,7 @@ import jax
 
 _LOGGER = "jax"
 _FINISHED = re.compile(r"Finished XLA compilation of (?:jit|pmap)\((?P<name>.*)\) in (?P<seconds>\S+) sec")
-TRAINING_PROGRAMS = ("train_epochs", "train_lbfgs")
+TRAINING_PROGRAMS = ("train_epochs", "train_lbfgs", "search_epochs", "search_lbfgs")
 
 
 class CompilationCounter(logging.Handler):

@@ -148,6 +148,16 @@ class BaseNeuron(CallbackSupportMixin, BaseEstimator):
         return self
 
     def _fit_unguarded(self, X, y, sample_weight, incremental, classes, report):
+        X, Y, sample_weight, init_params = self._begin_fit(X, y, sample_weight, incremental, classes)
+        self._run_solver(X, Y, sample_weight, incremental, init_params, report)
+
+    def _begin_fit(self, X, y, sample_weight, incremental=False, classes=None):
+        """Validate a fit's inputs and, for a new model, draw its initial parameters.
+
+        Returns the validated ``(X, Y, sample_weight)`` and fresh internal
+        parameters, or ``None`` for them when training continues from the
+        fitted ones. A vectorized search calls it for each of its models.
+        """
         hidden = self._check_hyperparameters()
         first = not hasattr(self, "coefs_") or not (self.warm_start or incremental)
         X, Y = self._validate_training_data(X, y, first=first, incremental=incremental, classes=classes)
@@ -167,7 +177,7 @@ class BaseNeuron(CallbackSupportMixin, BaseEstimator):
         else:
             self._check_continuation(Y, hidden)
         _fork.claim_jax_runtime(type(self).__name__)
-        self._run_solver(X, Y, sample_weight, incremental, init_params, report)
+        return X, Y, sample_weight, init_params
 
     def _check_hyperparameters(self):
         """Rules tying several parameters together (the rest is declarative)."""

@@ -50,8 +50,11 @@ class StochasticData(NamedTuple):
     epochs_seen: int  # epochs of earlier calls: they seed this call's shuffles
 
 
-def stochastic_data(est, X, y, sample_weight, incremental):
-    """Split off the early-stopping rows, shuffle, pad and transfer: :class:`StochasticData`."""
+def stochastic_data(est, X, y, sample_weight, incremental, put=jax.device_put):
+    """Split off the early-stopping rows, shuffle, pad and transfer: :class:`StochasticData`.
+
+    ``put`` transfers each padded array (a search stacks its folds' host arrays first).
+    """
     early_stopping = est.early_stopping and not incremental
     validation = None
     if early_stopping:
@@ -65,7 +68,7 @@ def stochastic_data(est, X, y, sample_weight, incremental):
             raise ValueError(
                 "The validation set is too small. Increase 'validation_fraction' or the size of your dataset."
             )
-        validation = _device_data(X_val, y_val, w_val, _shapes.bucket_size(X_val.shape[0]))
+        validation = _device_data(X_val, y_val, w_val, _shapes.bucket_size(X_val.shape[0]), put=put)
 
     X, y, sample_weight = _shapes.drop_zero_weight(X, y, sample_weight)
     n_samples = X.shape[0]
@@ -76,7 +79,7 @@ def stochastic_data(est, X, y, sample_weight, incremental):
     order = np.random.default_rng([est._seed, epochs_seen]).permutation(n_samples) if est.shuffle else None
     n_pad, batch = _shapes.padded_rows(n_samples, batch_size)
     n_batches = -(-n_samples // batch)
-    data = (*_device_data(X, y, sample_weight, n_pad, order, batch), np.int32(n_batches))
+    data = (*_device_data(X, y, sample_weight, n_pad, order, batch, put), np.int32(n_batches))
     per_block = _shapes.batches_per_block(batch, X.shape[1], X.dtype.itemsize)
     return StochasticData(X, y, sample_weight, data, validation, n_pad // batch, n_batches, per_block, batch, epochs_seen)
 
@@ -255,14 +258,14 @@ class LbfgsData(NamedTuple):
     precondition: str  # "full" or "diagonal"
 
 
-def lbfgs_data(X, y, sample_weight):
-    """Drop the rows of weight zero, pad, transfer, and choose the preconditioner: :class:`LbfgsData`."""
+def lbfgs_data(X, y, sample_weight, put=jax.device_put):
+    """Drop the rows of weight zero, pad, transfer with ``put``, and choose the preconditioner: :class:`LbfgsData`."""
     X, y, sample_weight = _shapes.drop_zero_weight(X, y, sample_weight)
     n_pad = _shapes.bucket_size(X.shape[0])
     # One feature: whitening is scaling, and the diagonal program compiles faster.
     # Sparse data are scaled: whitening them would fill them in.
     whiten = not sparse.issparse(X) and 1 < X.shape[1] <= min(FULL_PRECONDITIONING_MAX_FEATURES, n_pad)
-    data = _device_data(X, y, sample_weight, n_pad)
+    data = _device_data(X, y, sample_weight, n_pad, put=put)
     return LbfgsData(X, y, sample_weight, data, "full" if whiten else "diagonal")
 
 
@@ -322,19 +325,20 @@ def finish_lbfgs(est, prepared, outputs):
         )
 
 
-def _device_data(X, y, sample_weight, n_pad, order=None, batch=None):
+def _device_data(X, y, sample_weight, n_pad, order=None, batch=None, put=jax.device_put):
     """``(X, y, sample_weight)`` padded to ``n_pad`` rows (see ``_shapes.pad``), on the device.
 
+    ``put`` transfers each array.
     A sparse ``X`` becomes :class:`~sknn_neuron._sparse.SparseRows` whose
     minibatches are ``batch`` rows (``None``: one batch of all rows).
     """
     X_pad, y_pad, w_pad = _shapes.pad(X, y, sample_weight, n_pad, order)
     if sparse.issparse(X):
         entries = _shapes.batch_entries(X_pad[0], X.shape[0], batch or n_pad)
-        X_pad = SparseRows(*(jax.device_put(a) for a in X_pad), (n_pad, X.shape[1]), entries)
+        X_pad = SparseRows(*(put(a) for a in X_pad), (n_pad, X.shape[1]), entries)
     else:
-        X_pad = jax.device_put(X_pad)
-    return X_pad, jax.device_put(y_pad), jax.device_put(w_pad)
+        X_pad = put(X_pad)
+    return X_pad, put(y_pad), put(w_pad)
 
 
 def _divergence_error(est, X, y):

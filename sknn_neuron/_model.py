@@ -101,7 +101,12 @@ def accuracy_score(params, X, y, w, hidden_activation, output_activation):
         right = jnp.argmax(z, axis=1) == jnp.argmax(y, axis=1)
     else:
         right = jnp.all((z > 0) == (y > 0.5), axis=1)
-    return jnp.sum(w * right) / w.sum()
+    n_right = jnp.sum(w * right)
+    # ``+ 0 * n_right`` ties the divisor to the model: XLA rewrites a division
+    # by a value shared by vmapped models (a search's fold) as a product with
+    # its reciprocal, which rounds 41 / 100 differently, and a tie of
+    # accuracies against ``tol`` would then break otherwise than in the fit.
+    return n_right / (w.sum() + 0.0 * n_right)
 
 
 def validation_score(loss, params, X, y, w, hidden_activation, output_activation):

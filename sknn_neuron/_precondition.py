@@ -74,9 +74,9 @@ def fit(kind, X, y, w, *, centre_x, centre_y, scale_y, loss, huber_delta, ridge=
         The L2 penalty's curvature relative to the data's, in the inputs'
         units (see :func:`ridge`): the factor whitens ``Cov(X) + ridge I``,
         the Hessian of a linear neuron's objective, penalty included.
-    batch_size : traced int or None, default=None
+    batch_size : traced number or None, default=None
         The rows of a stochastic solver's minibatch (``"diagonal"``
-        only). The scaled columns are then shrunk by one common factor so
+        only; ``inf`` for one batch of all rows). The scaled columns are then shrunk by one common factor so
         that a minibatch's curvature stays of order one; see
         :func:`_minibatch_factor`. ``None``: full batch (L-BFGS).
 
@@ -146,7 +146,9 @@ def _minibatch_factor(scaled_std, batch_size):
     whose largest eigenvalue is therefore at least ``d / B``: about 500 for
     text-like sparse data of 100,000 columns in batches of 200, where a
     learning rate of 0.01 diverges. Dividing every column by this one factor
-    bounds it again, and changes nothing while ``d <= B``.
+    bounds it again, and changes nothing while ``d <= B``. One batch of all
+    rows is left as it is (``B = inf``): its steps are full gradient steps,
+    the same for weighted rows as for repeated ones.
     """
     rows = jnp.sum(scaled_std**2)
     return jnp.sqrt(jnp.maximum(1.0, rows / batch_size)).astype(scaled_std.dtype)

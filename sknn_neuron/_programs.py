@@ -164,8 +164,21 @@ def _machine():
             device.client.platform_version, features)  # fmt: skip
 
 
+@functools.cache
+def _source():
+    """A digest of the package's code: an executable of other code is never loaded.
+
+    A new release, or an edited checkout, changes the programs without
+    changing their signatures.
+    """
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def _digest(signature):
-    return hashlib.sha256(repr((FORMAT, signature, _machine())).encode()).hexdigest()[:32]
+    return hashlib.sha256(repr((FORMAT, signature, _machine(), _source())).encode()).hexdigest()[:32]
 
 
 def _write_atomically(path, data):

@@ -189,89 +189,27 @@ def train_epochs(config, state, data, validation, hyper, n_epochs, block_orders,
     user : tuple
         The user's parameters of ``state.params`` and ``state.best_params``.
     """
-    # optax is imported when a stochastic program is traced, not with this
-    # module: an L-BFGS fit that loads its executable from disk never needs it.
-    from . import _optim
-
     X, y, w, n_batches = data
-    model, batch = config.model, config.batch_size
-    per_block = _shapes.batches_per_block(batch, X.shape[1], X.dtype.itemsize)
-    optimizer = _optim.make_optimizer(config.solver, config.nesterov)
+    optimizer = _optimizer(config)
     total_weight = w.sum()
     state = lax.cond(entry[0], functools.partial(_enter, config, optimizer, data, hyper, entry), lambda s: s, state)
-    pre = state.preconditioner
-    grad_fn = jax.value_and_grad(_data_loss, has_aux=True)
-
-    n_in_blocks = n_batches // per_block * per_block  # the rest run in order, after them
-
-    def batch_slot(blocks, j):
-        return jnp.where(j < n_in_blocks, blocks[j // per_block] * per_block + j % per_block, j)
+    slot = _batch_slot(config, X)
 
     def run_epoch(state, blocks):
         def step(carry):
-            j, theta, opt_state, t, loss_sum = carry
-            start = batch_slot(blocks, j) * batch
-            params, pullback = jax.vjp(lambda p: _to_user(p, pre, hyper), theta)
-            batch_data = (slice_rows(a, start, batch) for a in (X, y, w))
-            (loss, wsum), grads = grad_fn(params, *batch_data, hyper, model)
-            (grads,) = pullback(_add_penalty_gradient(grads, params, hyper))
-            grads = jax.tree.map(lambda g: g / pre.loss_scale, grads)
-            rate = _learning_rate(config, hyper, state.lr_scale, t)
-            updates, opt_state = optimizer.update(grads, _optim.set_hyperparams(opt_state, rate, hyper), theta)
-            theta = _optim.apply_updates(theta, updates)
-            return j + 1, theta, opt_state, t + wsum, loss_sum + loss * wsum
+            j, *model = carry
+            batch_data = tuple(slice_rows(a, slot(blocks, j, n_batches) * config.batch_size, config.batch_size) for a in (X, y, w))
+            return j + 1, *_minibatch_step(config, optimizer, hyper, state, batch_data, *model)
 
-        zero = jnp.zeros((), total_weight.dtype)
-        carry = (0, state.params, state.opt_state, state.t, zero)
+        carry = (0, state.params, state.opt_state, state.t, jnp.zeros((), total_weight.dtype))
         # Padding batches sit past n_batches and are never visited.
-        _, theta, opt_state, t, loss_sum = lax.while_loop(lambda c: c[0] < n_batches, step, carry)
-        # The penalty at the epoch's end: its value at every step would cost a reduction each.
-        params = _to_user(theta, pre, hyper)
-        loss = loss_sum / total_weight + _model.penalty(params, hyper["alpha"], hyper["l1_ratio"])
-        # NaN and inf propagate: one check per epoch catches a divergence.
-        finite = state.finite & jnp.isfinite(loss) & _all_finite(theta)
-        return state._replace(params=theta, opt_state=opt_state, t=t, finite=finite), loss
-
-    def update_stopping(state, loss):
-        """``MLPRegressor``'s rule: stop after ``n_iter_no_change`` stalls.
-
-        The training loss is compared in standardized units (divided by
-        ``loss_scale``), so that ``tol`` does not depend on the units of y.
-        """
-        tol = hyper["tol"]
-        if config.early_stopping:
-            params = _to_user(state.params, pre, hyper)
-            score = _model.validation_score(
-                model.loss, params, *validation, model.hidden_activation, model.output_activation
-            )
-            stalled = score < state.best_score + tol
-            better = score > state.best_score
-            state = state._replace(
-                best_score=jnp.where(better, score, state.best_score),
-                best_params=_select(better, state.params, state.best_params),
-            )
-        else:
-            score = jnp.full((), jnp.nan, loss.dtype)
-            stalled = loss > state.best_loss - tol * pre.loss_scale
-        no_improvement = jnp.where(stalled, state.no_improvement + 1, 0)
-        best_loss = jnp.minimum(state.best_loss, loss)
-        exhausted = no_improvement > hyper["n_iter_no_change"]
-        lr_scale, stop = state.lr_scale, exhausted
-        if config.schedule == "adaptive":
-            shrink = exhausted & (hyper["learning_rate_init"] * lr_scale > 1e-6)
-            lr_scale = jnp.where(shrink, lr_scale / 5.0, lr_scale)
-            no_improvement = jnp.where(shrink, 0, no_improvement)
-            stop = exhausted & ~shrink
-        state = state._replace(
-            best_loss=best_loss, no_improvement=no_improvement, lr_scale=lr_scale, n_iter=state.n_iter + 1
-        )
-        return state, score, stop
+        _, *model = lax.while_loop(lambda c: c[0] < n_batches, step, carry)
+        return _end_epoch(config, hyper, validation, state, total_weight, *model)
 
     def epoch(carry):
         i, state, history, _ = carry
         rate = _learning_rate(config, hyper, state.lr_scale, state.t)
-        state, loss = run_epoch(state, block_orders[i])
-        state, score, stop = update_stopping(state, loss)
+        state, loss, score, stop = run_epoch(state, block_orders[i])
         history = {
             "loss": history["loss"].at[i].set(loss),
             "score": history["score"].at[i].set(score),
@@ -284,20 +222,101 @@ def train_epochs(config, state, data, validation, hyper, n_epochs, block_orders,
     n_done, state, history, stopped = lax.while_loop(
         lambda c: (c[0] < n_epochs) & ~c[3] & c[1].finite, epoch, (0, state, history, False)
     )
-    user = (_to_user(state.params, pre, hyper), _to_user(state.best_params, pre, hyper))
-    return state, history, n_done, stopped, user
+    return state, history, n_done, stopped, _users(state, hyper)
+
+
+def _optimizer(config):
+    # optax is imported when a stochastic program is traced, not with this
+    # module: an L-BFGS fit that loads its executable from disk never needs it.
+    from . import _optim
+
+    return _optim.make_optimizer(config.solver, config.nesterov)
+
+
+def _users(state, hyper):
+    """The user's parameters of ``state.params`` and ``state.best_params``."""
+    pre = state.preconditioner
+    return _to_user(state.params, pre, hyper), _to_user(state.best_params, pre, hyper)
+
+
+def _batch_slot(config, X):
+    """``slot(blocks, j, n_batches)``: the place of an epoch's ``j``-th batch in the padded rows."""
+    per_block = _shapes.batches_per_block(config.batch_size, X.shape[-1], X.dtype.itemsize)
+
+    def slot(blocks, j, n_batches):
+        n_in_blocks = n_batches // per_block * per_block  # the rest run in order, after them
+        return jnp.where(j < n_in_blocks, blocks[j // per_block] * per_block + j % per_block, j)
+
+    return slot
+
+
+def _minibatch_step(config, optimizer, hyper, state, batch_data, theta, opt_state, t, loss_sum):
+    """One step of one model on one minibatch; ``state`` gives the coordinates and the rate's scale."""
+    from . import _optim
+
+    pre = state.preconditioner
+    params, pullback = jax.vjp(lambda p: _to_user(p, pre, hyper), theta)
+    (loss, wsum), grads = jax.value_and_grad(_data_loss, has_aux=True)(params, *batch_data, hyper, config.model)
+    (grads,) = pullback(_add_penalty_gradient(grads, params, hyper))
+    grads = jax.tree.map(lambda g: g / pre.loss_scale, grads)
+    rate = _learning_rate(config, hyper, state.lr_scale, t)
+    updates, opt_state = optimizer.update(grads, _optim.set_hyperparams(opt_state, rate, hyper), theta)
+    return _optim.apply_updates(theta, updates), opt_state, t + wsum, loss_sum + loss * wsum
+
+
+def _end_epoch(config, hyper, validation, state, total_weight, theta, opt_state, t, loss_sum):
+    """Close one model's epoch: its loss, divergence flag and ``MLPRegressor``'s stopping rule.
+
+    The training loss is compared in standardized units (divided by
+    ``loss_scale``), so that ``tol`` does not depend on the units of y.
+    Returns ``(state, loss, score, stop)``.
+    """
+    pre, model = state.preconditioner, config.model
+    # The penalty at the epoch's end: its value at every step would cost a reduction each.
+    params = _to_user(theta, pre, hyper)
+    loss = loss_sum / total_weight + _model.penalty(params, hyper["alpha"], hyper["l1_ratio"])
+    # NaN and inf propagate: one check per epoch catches a divergence.
+    finite = state.finite & jnp.isfinite(loss) & _all_finite(theta)
+    state = state._replace(params=theta, opt_state=opt_state, t=t, finite=finite)
+    tol = hyper["tol"]
+    if config.early_stopping:
+        score = _model.validation_score(model.loss, params, *validation, model.hidden_activation, model.output_activation)
+        stalled = score < state.best_score + tol
+        better = score > state.best_score
+        state = state._replace(
+            best_score=jnp.where(better, score, state.best_score),
+            best_params=_select(better, state.params, state.best_params),
+        )
+    else:
+        score = jnp.full((), jnp.nan, loss.dtype)
+        stalled = loss > state.best_loss - tol * pre.loss_scale
+    no_improvement = jnp.where(stalled, state.no_improvement + 1, 0)
+    exhausted = no_improvement > hyper["n_iter_no_change"]
+    lr_scale, stop = state.lr_scale, exhausted
+    if config.schedule == "adaptive":
+        shrink = exhausted & (hyper["learning_rate_init"] * lr_scale > 1e-6)
+        lr_scale = jnp.where(shrink, lr_scale / 5.0, lr_scale)
+        no_improvement = jnp.where(shrink, 0, no_improvement)
+        stop = exhausted & ~shrink
+    state = state._replace(
+        best_loss=jnp.minimum(state.best_loss, loss), no_improvement=no_improvement, lr_scale=lr_scale,
+        n_iter=state.n_iter + 1,
+    )  # fmt: skip
+    return state, loss, score, stop
 
 
 def _enter(config, optimizer, data, hyper, entry, state):
     """The first chunk of a call: internal parameters, preconditioner, optimizer state."""
     _, restart, internal = entry
-    X, y, w, _ = data
+    X, y, w, n_batches = data
     n_layers = len(state.params)
     pre = lax.cond(
         restart,
         lambda: _fit_preconditioner(
             config.precondition, config.model, X, y, w, hyper, n_layers,
-            jnp.minimum(config.batch_size, jnp.sum(w > 0)),  # the real rows of a batch
+            # Minibatches only: one batch of all rows is the full objective,
+            # whose curvature the column scaling already bounds.
+            jnp.where(n_batches > 1, config.batch_size, jnp.inf),
         ),  # fmt: skip
         lambda: state.preconditioner,
     )
@@ -346,3 +365,113 @@ def train_lbfgs(config, params, data, hyper, max_iter, max_fun, internal):
     losses = result.losses * pre.loss_scale
     return params, result.f * pre.loss_scale, losses, result.n_iter, result.n_fun, result.grad_max, result.finite
 
+
+
+# ------------------------------------------------ searches: many models, one program
+# A search trains C candidates on F folds. The candidates of one program
+# differ only in traced hyperparameters; the folds in their rows. Each model
+# runs the very computation of its own fit (same batches in the same order,
+# same stopping rule); vmap stacks them, and a model that has stopped is
+# carried unchanged while the others go on.
+
+
+@_programs.program
+def search_epochs(config, state, data, validation, hyper, n_epochs, block_orders, entry):
+    """:func:`train_epochs` of F folds x C candidates, in lockstep.
+
+    ``state`` and ``n_epochs`` have leading axes (F, C); ``data``,
+    ``validation`` and ``block_orders`` (F,); ``hyper`` (C,); ``entry`` is
+    shared. Epochs and batches are counted once for all models, so that a
+    fold's candidates read one minibatch and their products with it are one
+    matrix product; a model takes the steps of its own fit (its batches, in
+    its order, until its own stopping rule or budget ends it) and is carried
+    unchanged through the others. Returns what :func:`train_epochs` returns,
+    with leading axes (F, C).
+    """
+    X, y, w, n_batches = data
+    optimizer = _optimizer(config)
+    total_weight = w.sum(axis=1)
+    per_model = functools.partial(_over_models, hyper)
+
+    enter = functools.partial(_enter, config, optimizer)
+    state = lax.cond(
+        entry[0], lambda s: per_model(lambda d, h, s: enter(d, h, entry, s), data)(s), lambda s: s, state
+    )
+    slot = jax.vmap(_batch_slot(config, X), in_axes=(0, None, 0))  # a slot per fold
+
+    def run_epoch(state, blocks, running):
+        def step(carry):
+            j, *model = carry
+            starts = slot(blocks, j, n_batches) * config.batch_size
+            batch_data = tuple(
+                jax.vmap(lambda a, start: slice_rows(a, start, config.batch_size))(a, starts) for a in (X, y, w)
+            )
+            one = functools.partial(_minibatch_step, config, optimizer)
+            new = per_model(lambda b, h, s, *m: one(h, s, b, *m), batch_data)(state, *model)
+            live = running & (j < n_batches)[:, None]
+            return j + 1, *_select_models(live, tuple(new), tuple(model))
+
+        carry = (0, state.params, state.opt_state, state.t, jnp.zeros_like(state.t))
+        _, *model = lax.while_loop(lambda c: c[0] < jnp.max(n_batches), step, carry)
+        end = functools.partial(_end_epoch, config)
+        return per_model(lambda v, tw, h, s, *m: end(h, v, s, tw, *m), validation, total_weight)(
+            state, *model
+        )
+
+    def epoch(carry):
+        i, state, history, running, n_done, stopped = carry
+        rate = per_model(lambda h, s: _learning_rate(config, h, s.lr_scale, s.t))(state)
+        new, loss, score, stop = run_epoch(state, block_orders[:, i], running)
+        state = _select_models(running, new, state)
+        history = {
+            name: history[name].at[:, :, i].set(jnp.where(running, value, history[name][:, :, i]))
+            for name, value in (("loss", loss), ("score", score), ("learning_rate", rate))
+        }
+        n_done = n_done + running
+        stopped = jnp.where(running, stop, stopped)
+        running = running & ~stop & state.finite & (n_done < n_epochs)
+        return i + 1, state, history, running, n_done, stopped
+
+    shape = (*n_epochs.shape, config.epochs_per_call)
+    history = {name: jnp.full(shape, jnp.nan, total_weight.dtype) for name in ("loss", "score", "learning_rate")}
+    running = (n_epochs > 0) & state.finite
+    zeros = jnp.zeros(n_epochs.shape, jnp.int32)
+    carry = (0, state, history, running, zeros, jnp.zeros(n_epochs.shape, bool))
+    _, state, history, _, n_done, stopped = lax.while_loop(
+        lambda c: (c[0] < config.epochs_per_call) & jnp.any(c[3]), epoch, carry
+    )
+    return state, history, n_done, stopped, per_model(lambda h, s: _users(s, h))(state)
+
+
+def _over_models(hyper, fun, *per_fold):
+    """``over(state, *rest)``: ``fun(*per_fold, hyper, state, *rest)`` for each of F folds x C candidates.
+
+    ``per_fold`` arguments have a leading fold axis (a fold's candidates
+    share them), ``hyper`` a candidate axis (a candidate's folds share it),
+    ``state`` and ``rest`` both.
+    """
+    def over(state, *rest):
+        both = (0,) * (1 + len(rest))
+        inner = jax.vmap(fun, in_axes=(*(None for _ in per_fold), 0, *both))
+        outer = jax.vmap(inner, in_axes=(*(0 for _ in per_fold), None, *both))
+        return outer(*per_fold, hyper, state, *rest)
+
+    return over
+
+
+def _select_models(pred, on_true, on_false):
+    """:func:`_select` with ``pred`` of shape (F, C) over trees with leading axes (F, C)."""
+
+    def pick(a, b):
+        return jnp.where(pred.reshape(pred.shape + (1,) * (a.ndim - pred.ndim)), a, b)
+
+    return jax.tree.map(pick, on_true, on_false)
+
+
+@_programs.program
+def search_lbfgs(config, params, data, hyper, max_iter, max_fun, internal):
+    """:func:`train_lbfgs` of F x C models: ``params`` (F, C), ``data`` (F,), ``hyper`` (C,)."""
+    one = functools.partial(train_lbfgs.__wrapped__, config)
+    over_candidates = jax.vmap(one, in_axes=(0, None, 0, None, None, None))
+    over_folds = jax.vmap(over_candidates, in_axes=(0, 0, None, None, None, None))
+    return over_folds(params, data, hyper, max_iter, max_fun, internal)

@@ -1,0 +1,247 @@
+"""The outer loops of a vectorized search: F folds x C candidates, one program.
+
+A group is C estimators that differ only in traced hyperparameters (clones
+with their parameters set, one list per fold) and the F folds' training
+data. :func:`fit_group` fits every estimator of the group in place, as its
+own ``fit`` would, with the solver's program vmapped over the models:
+
+- each fold's data are prepared once, as a fit prepares them (the same
+  shuffle, padding, early-stopping split), stacked to the largest fold and
+  transferred once; the candidates of a fold share them;
+- each model starts from its own initial state and hyperparameters, stops by
+  its own rule, and is finished (fitted attributes, warnings) as its fit
+  would finish it.
+
+A model whose start or training fails gets its exception in place of a fit;
+the other models of the group are unaffected. Groups whose folds cannot be
+stacked (sparse data, folds of different shapes or configurations) fit their
+models one by one.
+"""
+
+import jax
+import numpy as np
+from sklearn.base import clone
+
+from . import _loops, _programs, _train
+
+# The most bytes of per-candidate copies of the rows that one program's models hold at once.
+MAX_GROUP_BYTES = 1 << 30
+
+
+def fit_group(models, folds):
+    """Fit ``models[f][c]`` on ``folds[f] = (X, y, sample_weight)``.
+
+    Returns
+    -------
+    errors : list of lists
+        ``errors[f][c]``: the exception a model's fit raised, or ``None``.
+    vectorized : bool
+        Whether the group trained in compiled programs of many models (else
+        one fit at a time).
+    """
+    n_candidates = len(models[0])
+    size, n_chunks = _chunks(n_candidates, folds)
+    models = [row + [clone(row[-1]) for _ in range(size * n_chunks - n_candidates)] for row in models]
+    errors = [[None] * len(row) for row in models]
+    begun = [[None] * len(row) for row in models]
+    for f, (X, y, sample_weight) in enumerate(folds):
+        for c, est in enumerate(models[f]):
+            try:
+                est._validate_params()
+                begun[f][c] = est._begin_fit(X, y, sample_weight)
+            except Exception as error:  # noqa: BLE001 (the search reports it as the fit's failure)
+                errors[f][c] = error
+    ok = [[error is None for error in row] for row in errors]
+    vectorized = False
+    if any(map(any, ok)):
+        dtype = next(b[0].dtype for row in begun for b in row if b is not None)
+        with _loops.float_context(dtype):
+            _programs.use_compilation_cache()
+            stacked = _stackable(models, begun, ok)
+            vectorized = stacked is not None
+            if not vectorized:
+                _fit_one_by_one(models, begun, ok, errors)
+            else:
+                fit = _fit_lbfgs if models[0][0].solver == "lbfgs" else _fit_stochastic
+                for start in range(0, size * n_chunks, size):
+                    cols = slice(start, start + size)
+                    part = [row[cols] for row in errors]
+                    fit(*([row[cols] for row in grid] for grid in (models, begun, ok)), part, *stacked)
+                    for row, done in zip(errors, part):
+                        row[cols] = done
+    return [row[:n_candidates] for row in errors], vectorized
+
+
+def _chunks(n_candidates, folds):
+    """Candidates per program and the number of programs' runs.
+
+    A program's models hold per-candidate copies of their fold's rows while
+    they compute their preconditioners: at most ``MAX_GROUP_BYTES`` of them
+    run at once. Runs have equal numbers of candidates (one program), the
+    last padded with copies whose fits are dropped.
+    """
+    X = folds[0][0]
+    per_candidate = len(folds) * max(len(f[0]) for f in folds) * X.shape[1] * np.dtype(X.dtype).itemsize
+    most = max(1, MAX_GROUP_BYTES // max(per_candidate, 1))
+    n_chunks = -(-n_candidates // most)
+    return -(-n_candidates // n_chunks), n_chunks
+
+
+def _stackable(models, begun, ok):
+    """Each fold's representative model and prepared data, or ``None`` if the folds cannot share a program."""
+    from scipy import sparse
+
+    reps, reps_begun, prepared, configs = [], [], [], set()
+    for f, row in enumerate(models):
+        if not any(ok[f]):
+            return None
+        c = ok[f].index(True)
+        est, (X, Y, sample_weight, init_params) = row[c], begun[f][c]
+        if sparse.issparse(X) or est.verbose or init_params is None:
+            return None
+        if est.solver == "lbfgs":
+            data = _loops.lbfgs_data(X, Y, sample_weight, put=_host)
+            configs.add((_loops.lbfgs_config(est, data), X.shape[1], Y.shape[1]))
+        else:
+            data = _loops.stochastic_data(est, X, Y, sample_weight, False, put=_host)
+            configs.add((_loops.stochastic_config(est, data, False), X.shape[1], Y.shape[1]))
+        reps.append(est)
+        reps_begun.append(begun[f][c])
+        prepared.append(data)
+    if len(configs) != 1:
+        return None
+    return reps, reps_begun, prepared, next(iter(configs))[0]
+
+
+def _host(a):
+    return a
+
+
+def _fit_one_by_one(models, begun, ok, errors):
+    for f, row in enumerate(models):
+        for c, est in enumerate(row):
+            if ok[f][c]:
+                try:
+                    X, Y, sample_weight, init_params = begun[f][c]
+                    est._run_solver(X, Y, sample_weight, False, init_params, _NoReport())
+                except Exception as error:  # noqa: BLE001
+                    errors[f][c] = error
+
+
+class _NoReport:
+    listening = False
+
+    def subtask(self, *args, **kwargs):
+        return False
+
+
+# ------------------------------------------------------------------ stacking
+def _stack_rows(arrays):
+    """Stack host arrays along a new first axis, zero-padding their rows to the longest."""
+    n = max(a.shape[0] for a in arrays)
+    out = np.zeros((len(arrays), n, *arrays[0].shape[1:]), arrays[0].dtype)
+    for i, a in enumerate(arrays):
+        out[i, : a.shape[0]] = a
+    return jax.device_put(out)
+
+
+def _stack_models(trees):
+    """Stack F x C pytrees of host arrays into one pytree with leading axes (F, C)."""
+    return jax.device_put(jax.tree.map(lambda *leaves: np.stack(leaves).reshape(len(trees), -1, *np.shape(leaves[0])),
+                                       *[tree for row in trees for tree in row]))
+
+
+def _stack_hyper(models, dtype):
+    rows = [est._hyperparameters(dtype) for est in models[0]]
+    return {name: np.stack([row[name] for row in rows]) for name in rows[0]}
+
+
+def _fill(begun, ok, reps_begun):
+    """``begun`` with each failed model's slot taken by its fold's representative (its results are dropped)."""
+    return [[b if good else reps_begun[f] for b, good in zip(row, ok[f])] for f, row in enumerate(begun)]
+
+
+def _model(tree, f, c):
+    return jax.tree.map(lambda a: a[f, c], tree)
+
+
+# -------------------------------------------------------------------- solvers
+def _fit_lbfgs(models, begun, ok, errors, reps, reps_begun, prepared, config):
+    if not any(map(any, ok)):
+        return
+    rep = reps[0]
+    begun = _fill(begun, ok, reps_begun)
+    data = tuple(_stack_rows([p.data[i] for p in prepared]) for i in range(3))
+    params = _stack_models([[b[3] for b in row] for row in begun])
+    hyper = _stack_hyper(models, prepared[0].X.dtype)
+    _programs.release_programs()
+    outputs = jax.device_get(
+        _train.search_lbfgs(config, params, data, hyper, rep.max_iter, rep.max_fun, np.bool_(True))
+    )
+    for f, row in enumerate(models):
+        for c, est in enumerate(row):
+            if ok[f][c]:
+                try:
+                    _loops.finish_lbfgs(est, prepared[f], _model(outputs, f, c))
+                except Exception as error:  # noqa: BLE001
+                    errors[f][c] = error
+
+
+def _fit_stochastic(models, begun, ok, errors, reps, reps_begun, prepared, config):
+    if not any(map(any, ok)):
+        return
+    begun = _fill(begun, ok, reps_begun)
+    n_features, n_outputs = prepared[0].X.shape[1], prepared[0].y.shape[1]
+    dtype = prepared[0].X.dtype
+    # Fresh models differ only in their initial parameters.
+    first, entry = _loops.stochastic_start(reps[0], config, n_features, n_outputs, dtype, begun[0][0][3])
+    states = [[first._replace(params=b[3], best_params=b[3]) for b in row] for row in begun]
+    state = _stack_models(states)
+    data = (*(_stack_rows([p.data[i] for p in prepared]) for i in range(3)),
+            np.array([p.n_batches for p in prepared], np.int32))  # fmt: skip
+    validation = None
+    if config.early_stopping:
+        validation = tuple(_stack_rows([p.validation[i] for p in prepared]) for i in range(3))
+    hyper = _stack_hyper(models, dtype)
+
+    _programs.release_programs()
+    n_folds, n_candidates = len(models), len(models[0])
+    runs = [[_loops.StochasticRun(False) for _ in range(n_candidates)] for _ in range(n_folds)]
+    active = np.array(ok)
+    budget = np.array([[est.max_iter for est in row] for row in models])
+    epochs_done = 0
+    while active.any():
+        n_epochs = min(_loops.EPOCHS_PER_CALL, int(budget[active].max()))
+        orders = _stack_orders([_loops.stochastic_orders(reps[f], p, epochs_done, n_epochs)
+                                for f, p in enumerate(prepared)])  # fmt: skip
+        chunk = np.where(active, np.minimum(budget, n_epochs), 0).astype(np.int32)
+        state, history, n_done, stop, users = _train.search_epochs(
+            config, state, data, validation, hyper, chunk, orders, entry
+        )
+        entry = (np.bool_(False),) * 3
+        history, n_done, stop, finite = jax.device_get((history, n_done, stop, state.finite))
+        for f, c in zip(*np.nonzero(active)):
+            run = runs[f][c]
+            run.record(_model(history, f, c), int(n_done[f, c]), bool(stop[f, c]), bool(finite[f, c]), None)
+            if run.diverged and not config.early_stopping:
+                errors[f][c] = _loops._divergence_error(models[f][c], prepared[f].X, prepared[f].y)
+            active[f, c] = not run.stopped
+        budget -= n_done
+        active &= budget > 0
+        epochs_done += n_epochs
+
+    state, users = jax.device_get((state, users))
+    for f, row in enumerate(models):
+        for c, est in enumerate(row):
+            if ok[f][c] and errors[f][c] is None:
+                runs[f][c].users = _model(users, f, c)
+                _loops.finish_stochastic(est, prepared[f], config, _model(state, f, c), runs[f][c])
+
+
+def _stack_orders(orders):
+    """Stack the folds' block orders, padding each to the most blocks (the padding is never read)."""
+    n_blocks = max(o.shape[1] for o in orders)
+    out = np.tile(np.arange(n_blocks, dtype=np.int32), (len(orders), orders[0].shape[0], 1))
+    for i, o in enumerate(orders):
+        out[i, :, : o.shape[1]] = o
+    return out

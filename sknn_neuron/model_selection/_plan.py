@@ -1,0 +1,61 @@
+"""Which searches vectorize, and how their candidates group.
+
+A candidate's neuron has traced hyperparameters (learning rate, alpha,
+tol...: inputs of the compiled program) and static settings (layer sizes,
+solver, activation, batch size...: they change the program). Candidates
+whose static settings and preceding pipeline steps agree form a group,
+trained in one program.
+"""
+
+from sklearn.base import BaseEstimator
+from sklearn.pipeline import Pipeline
+from scipy import sparse
+
+from .._base import BaseNeuron
+
+# The compiled programs' traced hyperparameters (``_train.HYPERPARAMETERS``),
+# kept here so that planning a search does not import JAX.
+TRACED = frozenset({
+    "learning_rate_init", "alpha", "l1_ratio", "huber_delta", "momentum", "beta_1", "beta_2", "epsilon",
+    "power_t", "tol", "n_iter_no_change", "fit_intercept",
+})  # fmt: skip
+
+
+def final_neuron(estimator):
+    """The neuron ``estimator`` is or ends in, and the name of its step (``None`` if bare)."""
+    if isinstance(estimator, Pipeline) and estimator.steps:
+        name, last = estimator.steps[-1]
+        return (last, name) if isinstance(last, BaseNeuron) else (None, None)
+    return (estimator, None) if isinstance(estimator, BaseNeuron) else (None, None)
+
+
+def why_not_vectorized(estimator, X, candidates, fit_params):
+    """Why the search must fit its candidates one by one, or ``None`` if it need not."""
+    neuron, step = final_neuron(estimator)
+    if neuron is None:
+        return f"{type(estimator).__name__} is not a NeuronRegressor, a NeuronClassifier or a Pipeline ending in one"
+    if sparse.issparse(X):
+        return "X is sparse"
+    if getattr(neuron, "_skl_callbacks", None) or getattr(estimator, "_skl_callbacks", None):
+        return "callbacks report on each fit"
+    allowed = {"sample_weight"} if step is None else set()
+    if set(fit_params) - allowed:
+        return f"fit parameters {sorted(set(fit_params) - allowed)} are passed"
+    for params in candidates:
+        for name, value in params.items():
+            if isinstance(value, BaseEstimator) or (step is not None and name == step):
+                return f"candidates set the estimator {name!r} itself"
+    return None
+
+
+def group_key(neuron_params, candidate, step):
+    """What the candidates of one group share: preceding steps' settings and the neuron's static ones."""
+    static = sorted((k, repr(v)) for k, v in neuron_params.items() if k not in TRACED)
+    return repr((preceding_key(candidate, step), static))
+
+
+def preceding_key(candidate, step):
+    """The candidate's settings of the steps before the neuron."""
+    if step is None:
+        return "()"
+    return repr(sorted((k, repr(v)) for k, v in candidate.items() if not k.startswith(f"{step}__")))
