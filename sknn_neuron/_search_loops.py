@@ -20,6 +20,7 @@ models one by one.
 
 import jax
 import numpy as np
+from sklearn import config_context
 from sklearn.base import clone
 
 from . import _loops, _programs, _train
@@ -45,12 +46,17 @@ def fit_group(models, folds):
     errors = [[None] * len(row) for row in models]
     begun = [[None] * len(row) for row in models]
     for f, (X, y, sample_weight) in enumerate(folds):
+        checked = False
         for c, est in enumerate(models[f]):
-            try:
-                est._validate_params()
-                begun[f][c] = est._begin_fit(X, y, sample_weight)
-            except Exception as error:  # noqa: BLE001 (the search reports it as the fit's failure)
-                errors[f][c] = error
+            # The first model of a fold to validate its data checks them for
+            # NaN and inf; the others need not again.
+            with config_context(assume_finite=checked or None):
+                try:
+                    est._validate_params()
+                    begun[f][c] = est._begin_fit(X, y, sample_weight)
+                    checked = True
+                except Exception as error:  # noqa: BLE001 (the search reports it as the fit's failure)
+                    errors[f][c] = error
     ok = [[error is None for error in row] for row in errors]
     vectorized = False
     if any(map(any, ok)):
@@ -152,8 +158,13 @@ def _stack_models(trees):
 
 
 def _stack_hyper(models, dtype):
+    """The candidates' hyperparameters: one value where they share it, else one per candidate."""
     rows = [est._hyperparameters(dtype) for est in models[0]]
-    return {name: np.stack([row[name] for row in rows]) for name in rows[0]}
+    stacked = {}
+    for name in rows[0]:
+        values = np.stack([row[name] for row in rows])
+        stacked[name] = values[0] if np.all(values == values[0]) else values
+    return stacked
 
 
 def _fill(begun, ok, reps_begun):

@@ -380,8 +380,8 @@ def search_epochs(config, state, data, validation, hyper, n_epochs, block_orders
     """:func:`train_epochs` of F folds x C candidates, in lockstep.
 
     ``state`` and ``n_epochs`` have leading axes (F, C); ``data``,
-    ``validation`` and ``block_orders`` (F,); ``hyper`` (C,); ``entry`` is
-    shared. Epochs and batches are counted once for all models, so that a
+    ``validation`` and ``block_orders`` (F,); ``hyper`` (C,) where the
+    candidates differ (see :func:`_over_models`); ``entry`` is shared. Epochs and batches are counted once for all models, so that a
     fold's candidates read one minibatch and their products with it are one
     matrix product; a model takes the steps of its own fit (its batches, in
     its order, until its own stopping rule or budget ends it) and is carried
@@ -447,16 +447,26 @@ def _over_models(hyper, fun, *per_fold):
     """``over(state, *rest)``: ``fun(*per_fold, hyper, state, *rest)`` for each of F folds x C candidates.
 
     ``per_fold`` arguments have a leading fold axis (a fold's candidates
-    share them), ``hyper`` a candidate axis (a candidate's folds share it),
-    ``state`` and ``rest`` both.
+    share them), ``state`` and ``rest`` leading axes (F, C). A hyperparameter
+    of ``hyper`` has a candidate axis where the candidates differ and none
+    where they share it: what depends only on shared values and a fold's
+    data (its column moments, its Gram matrix) is then computed once per
+    fold, not once per model.
     """
+    hyper_axes = _candidate_axes(hyper)
+
     def over(state, *rest):
         both = (0,) * (1 + len(rest))
-        inner = jax.vmap(fun, in_axes=(*(None for _ in per_fold), 0, *both))
+        inner = jax.vmap(fun, in_axes=(*(None for _ in per_fold), hyper_axes, *both))
         outer = jax.vmap(inner, in_axes=(*(0 for _ in per_fold), None, *both))
         return outer(*per_fold, hyper, state, *rest)
 
     return over
+
+
+def _candidate_axes(hyper):
+    """``0`` for the hyperparameters given per candidate (1-D), ``None`` for shared ones (0-D)."""
+    return {name: 0 if jnp.ndim(value) else None for name, value in hyper.items()}
 
 
 def _select_models(pred, on_true, on_false):
@@ -470,8 +480,8 @@ def _select_models(pred, on_true, on_false):
 
 @_programs.program
 def search_lbfgs(config, params, data, hyper, max_iter, max_fun, internal):
-    """:func:`train_lbfgs` of F x C models: ``params`` (F, C), ``data`` (F,), ``hyper`` (C,)."""
+    """:func:`train_lbfgs` of F x C models: ``params`` (F, C), ``data`` (F,), ``hyper`` as in :func:`_over_models`."""
     one = functools.partial(train_lbfgs.__wrapped__, config)
-    over_candidates = jax.vmap(one, in_axes=(0, None, 0, None, None, None))
+    over_candidates = jax.vmap(one, in_axes=(0, None, _candidate_axes(hyper), None, None, None))
     over_folds = jax.vmap(over_candidates, in_axes=(0, 0, None, None, None, None))
     return over_folds(params, data, hyper, max_iter, max_fun, internal)

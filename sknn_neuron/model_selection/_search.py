@@ -14,6 +14,7 @@ A search the vectorized path cannot take (see
 so at ``verbose >= 1``.
 """
 
+import copy
 import numbers
 import time
 from traceback import format_exception
@@ -129,7 +130,7 @@ class _Evaluation:
     def run(self):
         n_splits = len(self.splits)
         folds = [self._fold(train, test) for train, test in self.splits]
-        fitted = [[clone(self.base).set_params(**clone(c, safe=False)) for _ in folds] for c in self.candidates]
+        fitted = [self._unfitted(candidate, n_splits) for candidate in self.candidates]
         errors = [[None] * n_splits for _ in self.candidates]
         fit_times = np.zeros((len(self.candidates), n_splits))
         for members in self._groups(fitted).values():
@@ -148,6 +149,14 @@ class _Evaluation:
             for c in range(len(self.candidates))
             for s in range(n_splits)
         ]
+
+    def _unfitted(self, candidate, n_splits):
+        """The estimator of ``candidate``, once per split."""
+        estimator = clone(self.base).set_params(**clone(candidate, safe=False))
+        if self.step is not None:  # a pipeline's steps are fitted in place: one clone each
+            return [estimator] + [clone(estimator) for _ in range(n_splits - 1)]
+        # An unfitted neuron holds only its parameters: a shallow copy is a clone.
+        return [estimator] + [copy.copy(estimator) for _ in range(n_splits - 1)]
 
     def _fold(self, train, test):
         X_train, y_train = _safe_split(self.base, self.X, self.y, train)
