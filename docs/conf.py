@@ -62,7 +62,7 @@ numpydoc_show_class_members = True
 numpydoc_class_members_toctree = False  # methods are documented on the class page
 numpydoc_attributes_as_param_list = True
 
-# Methods inherited from scikit-learn (score, get_params, set_fit_request...)
+# Methods and properties inherited from scikit-learn (score, get_params, set_fit_request...)
 # cite labels and glossary terms of scikit-learn's documentation: link them
 # there, since this site does not define them.
 SKLEARN_DOCS = "https://scikit-learn.org/stable/"
@@ -86,7 +86,8 @@ def _sklearn_term(match):
 
 
 def _link_sklearn_docs(app, what, name, obj, options, lines):
-    if getattr(obj, "__module__", "").startswith("sklearn"):
+    obj = getattr(obj, "fget", obj)  # a property (the searches' n_features_in_): its getter's module
+    if (getattr(obj, "__module__", None) or "").startswith("sklearn"):
         lines[:] = [_TERM.sub(_sklearn_term, _REF.sub(_sklearn_ref, line)) for line in lines]
 
 
