@@ -75,7 +75,7 @@ def _assert_same_results(ours, theirs, atol):
     [
         (NeuronRegressor(solver="sgd", random_state=0), _regression),
         (NeuronRegressor(random_state=0), _regression),
-        (NeuronClassifier(solver="sgd", random_state=0), _classification),
+        (NeuronClassifier(solver="sgd", max_iter=50, random_state=0), _classification),
     ],
     ids=["sgd", "lbfgs", "classifier"],
 )
@@ -88,7 +88,7 @@ def test_five_folds_by_twelve_candidates_match_scikit_learn_in_float64(estimator
 
 @pytest.mark.parametrize("solver", ["sgd", "lbfgs", "adam"])
 def test_float32_matches_scikit_learn_to_float32_precision(solver):
-    X, y = _regression(2000, dtype=np.float32)
+    X, y = _regression(600, dtype=np.float32)
     ours, theirs = _both(
         "GridSearchCV", NeuronRegressor(solver=solver, random_state=0),
         {"learning_rate_init": [0.001, 0.01], "alpha": [1e-5, 1e-1]}, X, y, cv=4,
@@ -125,9 +125,9 @@ def test_pipeline_grid_fits_the_scaler_per_fold_and_matches():
 
 
 def test_two_static_groups_compile_one_program_each_and_match(count_compilations):
-    X, y = _regression(900, n_features=7)
+    X, y = _regression(300, n_features=7)
     grid = {"hidden_layer_sizes": [(3,), (5,)], "alpha": [1e-4, 1e-2], "learning_rate_init": [0.003, 0.01]}
-    estimator = NeuronRegressor(solver="adam", max_iter=30, random_state=0)
+    estimator = NeuronRegressor(solver="adam", max_iter=10, random_state=0)
     with count_compilations() as compiled, warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         ours = model_selection.GridSearchCV(estimator, grid, cv=3).fit(X, y)
@@ -200,7 +200,8 @@ def test_other_estimators_run_scikit_learns_search_and_say_so(capsys):
 
 def test_verbose_reports_each_group(capsys):
     X, y = _regression(300)
-    model_selection.GridSearchCV(NeuronRegressor(), {"alpha": [0.1, 1.0]}, cv=3, verbose=1).fit(X, y)
+    search = model_selection.GridSearchCV(NeuronRegressor(), {"alpha": [0.1, 1.0]}, cv=3, verbose=1, refit=False)
+    search.fit(X, y)
     out = capsys.readouterr().out
     assert "Fitting 3 folds for each of 2 candidates, totalling 6 fits" in out
     assert "2 candidates x 3 folds fitted in one program" in out

@@ -301,7 +301,7 @@ feature_names_in_
     >>> search = GridSearchCV(NeuronRegressor(solver="sgd", random_state=0),
     ...                       {"learning_rate_init": [0.001, 0.01], "alpha": [0.0, 0.1]}, cv=3)
     >>> search.fit(X, y).best_params_
-    {'alpha': 0.0, 'learning_rate_init': 0.01}
+    {'alpha': 0.1, 'learning_rate_init': 0.01}
     """
 
     def _candidates(self):
@@ -342,7 +342,7 @@ feature_names_in_
     >>> X, y = make_regression(n_samples=200, n_features=5, noise=1.0, random_state=0)
     >>> search = RandomizedSearchCV(NeuronRegressor(), {"alpha": loguniform(1e-4, 1e1)},
     ...                             n_iter=20, cv=3, random_state=0)
-    >>> search.fit(X, y).best_params_["alpha"] < 1e-2
+    >>> bool(search.fit(X, y).best_params_["alpha"] < 1e-2)
     True
     """
 
