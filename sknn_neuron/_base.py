@@ -116,14 +116,18 @@ class BaseNeuron(CallbackSupportMixin, BaseEstimator):
             raise ValueError("partial_fit does not support early_stopping=True")
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
-    def _raw_output(self, X):
-        """The output layer's pre-activation on validated ``X`` (NumPy)."""
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32])
+    def _raw_output(self, X, checked=False):
+        """The output layer's pre-activation on ``X`` (NumPy), validated unless ``checked``."""
+        if not checked:
+            X = self._check_predict_input(X)
         params = list(zip(self.coefs_, self.intercepts_))
         with np.errstate(over="ignore"):
             z = _forward.raw_output(params, X, self.hidden_activation_)
         return z.astype(X.dtype, copy=False)
+
+    def _check_predict_input(self, X):
+        check_is_fitted(self)
+        return validate_data(self, X, reset=False, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32])
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

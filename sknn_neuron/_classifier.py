@@ -302,7 +302,10 @@ class NeuronClassifier(ClassifierMixin, BaseNeuron):
             Labels from ``classes_``, or an indicator matrix for multilabel
             targets.
         """
-        z = self._raw_output(X)
+        return self._predict_raw(self._raw_output(X))
+
+    def _predict_raw(self, z):
+        """Labels from the output layer's pre-activation."""
         if self._kind == "multilabel":
             return (z > 0).astype(int)
         index = (z[:, 0] > 0).astype(int) if self._kind == "binary" else np.argmax(z, axis=1)

@@ -307,7 +307,10 @@ class NeuronRegressor(RegressorMixin, BaseNeuron):
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             Predictions in ``X``'s float dtype, shaped like the training ``y``.
         """
-        z = self._raw_output(X)
+        return self._predict_raw(self._raw_output(X))
+
+    def _predict_raw(self, z):
+        """Predictions from the output layer's pre-activation."""
         with np.errstate(over="ignore"):
             y = _forward.ACTIVATIONS[self.out_activation_](z, np)
         return y.ravel() if self._y_1d else y

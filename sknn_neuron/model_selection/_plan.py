@@ -7,9 +7,10 @@ whose static settings and preceding pipeline steps agree form a group,
 trained in one program.
 """
 
-from sklearn.base import BaseEstimator
-from sklearn.pipeline import Pipeline
+import numpy as np
 from scipy import sparse
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.pipeline import Pipeline
 
 from .._base import BaseNeuron
 
@@ -59,3 +60,38 @@ def preceding_key(candidate, step):
     if step is None:
         return "()"
     return repr(sorted((k, repr(v)) for k, v in candidate.items() if not k.startswith(f"{step}__")))
+
+
+def default_score(estimator):
+    """``metric(y, predictions)`` giving ``estimator.score``, or ``None`` if its score is not the mixin's.
+
+    The metric returns ``None`` where it would not equal scikit-learn's
+    (constant targets, for R^2).
+    """
+    if type(estimator).score is RegressorMixin.score:
+        return _r2
+    if type(estimator).score is ClassifierMixin.score:
+        return _accuracy
+    return None
+
+
+def _r2(y, predictions):
+    """``r2_score(y, predictions)``: scikit-learn's sums, its uniform average of outputs."""
+    y = np.asarray(y)
+    if y.dtype.kind not in "fiu" or y.shape[0] != predictions.shape[0]:
+        return None
+    y, predictions = y.reshape(len(y), -1), predictions.reshape(len(y), -1)
+    numerator = ((y - predictions) ** 2).sum(axis=0, dtype=np.float64)
+    denominator = ((y - np.average(y, axis=0)) ** 2).sum(axis=0, dtype=np.float64)
+    if not np.all(denominator != 0):
+        return None
+    return float(np.average(1 - numerator / denominator))
+
+
+def _accuracy(y, predictions):
+    """``accuracy_score(y, predictions)``: the share of rows (all of a row's labels) predicted right."""
+    y = np.asarray(y)
+    if y.shape != predictions.shape:
+        return None
+    right = y == predictions
+    return float(np.average(right if right.ndim == 1 else right.all(axis=1)))
