@@ -611,9 +611,6 @@ SPARSE_ESTIMATORS = {
     # Ridge's alpha=1 on the summed squared error is alpha=1/n on the mean, half-squared one.
     "NeuronRegressor(alpha=1e-5)": "NeuronRegressor(alpha=1e-5)",
     "NeuronRegressor(solver='sgd')": "NeuronRegressor(solver='sgd', random_state=0)",
-    "NeuronRegressor(solver='sgd', learning_rate_init=1e-4)": (
-        "NeuronRegressor(solver='sgd', learning_rate_init=1e-4, random_state=0)"
-    ),
     "SGDRegressor()": "SGDRegressor(random_state=0)",
     "Ridge(solver='sparse_cg')": "Ridge(solver='sparse_cg')",
 }
