@@ -23,6 +23,7 @@ import functools
 
 import jax
 import numpy as np
+from scipy import sparse
 from sklearn.base import clone
 
 from . import _loops, _programs, _train
@@ -127,8 +128,6 @@ def _parameter_names(estimator_class):
 
 def _stackable(models, begun, ok):
     """Each fold's representative model and prepared data, or ``None`` if the folds cannot share a program."""
-    from scipy import sparse
-
     reps, reps_begun, prepared, configs = [], [], [], set()
     for f, row in enumerate(models):
         if not any(ok[f]):

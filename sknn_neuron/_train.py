@@ -371,7 +371,7 @@ def train_lbfgs(config, params, data, hyper, max_iter, max_fun, internal):
 # A search trains C candidates on F folds. The candidates of one program
 # differ only in traced hyperparameters; the folds in their rows. Each model
 # runs the very computation of its own fit (same batches in the same order,
-# same stopping rule); vmap stacks them, and a model that has stopped is
+# same stopping rule), vmapped over the models; a model that has stopped is
 # carried unchanged while the others go on.
 
 
@@ -381,8 +381,9 @@ def search_epochs(config, state, data, validation, hyper, n_epochs, block_orders
 
     ``state`` and ``n_epochs`` have leading axes (F, C); ``data``,
     ``validation`` and ``block_orders`` (F,); ``hyper`` (C,) where the
-    candidates differ (see :func:`_over_models`); ``entry`` is shared. Epochs and batches are counted once for all models, so that a
-    fold's candidates read one minibatch and their products with it are one
+    candidates differ (see :func:`_over_models`); ``entry`` is shared.
+    Epochs and batches are counted once for all models, so that a fold's
+    candidates read one minibatch and their products with it are one
     matrix product; a model takes the steps of its own fit (its batches, in
     its order, until its own stopping rule or budget ends it) and is carried
     unchanged through the others. Returns what :func:`train_epochs` returns,
