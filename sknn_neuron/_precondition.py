@@ -32,7 +32,7 @@ from typing import Any, NamedTuple
 
 import jax.numpy as jnp
 import numpy as np
-from jax import lax
+from jax import custom_batching, lax
 
 from ._sparse import SparseRows, column_moments
 
@@ -224,20 +224,43 @@ def _whitening(A, x_shift, ridge):
     scale = scale * top  # back to the columns' units
     P, P_inv = P / scale[:, None], P_inv * scale[None, :]
 
-    def second_pass(factors):
-        P, P_inv = factors
-        B = A @ (top[:, None] * P)  # the columns' units again
-        gram = B.T @ B + ridge * (P.T @ P)
-        lam, V = jnp.linalg.eigh(gram)
-        # Rounding noise, lifted by the first pass, stays far below sqrt(eps):
-        # those directions are empty, and the first pass's lift is undone.
-        empty = lam <= jnp.sqrt(jnp.finfo(A.dtype).eps) * jnp.max(jnp.diagonal(gram))
-        lam = jnp.where(empty, 1.0 / floor, lam)
-        Q, Q_inv = _symmetric_powers(V, lam)
-        return P @ Q, Q_inv @ P_inv
-
     lost_digits = jnp.min(lam) < jnp.sqrt(jnp.finfo(A.dtype).eps) * jnp.max(lam)
-    return lax.cond(lost_digits, second_pass, lambda factors: factors, (P, P_inv))
+    return _refined(lost_digits, A, top, jnp.asarray(ridge, A.dtype), floor, P, P_inv)
+
+
+@custom_batching.custom_vmap
+def _refined(lost_digits, A, top, ridge, floor, P, P_inv):
+    """``(P, P_inv)``, refined by a second pass on the once-whitened data if the first lost digits."""
+    return lax.cond(lost_digits, _second_pass, lambda *args: args[-2:], A, top, ridge, floor, P, P_inv)
+
+
+@_refined.def_vmap
+def _refined_one_by_one(axis_size, in_batched, *args):
+    """:func:`_refined` of many models (a search's), one model at a time.
+
+    ``jax.vmap`` would turn its branch into a select, which computes the
+    second pass, and a copy of the rows, for every model; most need neither.
+    """
+    if not any(in_batched):
+        return _refined(*args), (False, False)
+
+    def one(batched):
+        slices = iter(batched)
+        return _refined(*(next(slices) if b else a for a, b in zip(args, in_batched)))
+
+    return lax.map(one, [a for a, b in zip(args, in_batched) if b]), (True, True)
+
+
+def _second_pass(A, top, ridge, floor, P, P_inv):
+    B = A @ (top[:, None] * P)  # the columns' units again
+    gram = B.T @ B + ridge * (P.T @ P)
+    lam, V = jnp.linalg.eigh(gram)
+    # Rounding noise, lifted by the first pass, stays far below sqrt(eps):
+    # those directions are empty, and the first pass's lift is undone.
+    empty = lam <= jnp.sqrt(jnp.finfo(A.dtype).eps) * jnp.max(jnp.diagonal(gram))
+    lam = jnp.where(empty, 1.0 / floor, lam)
+    Q, Q_inv = _symmetric_powers(V, lam)
+    return P @ Q, Q_inv @ P_inv
 
 
 def _floor(G):
