@@ -50,26 +50,31 @@ class StochasticData(NamedTuple):
     epochs_seen: int  # epochs of earlier calls: they seed this call's shuffles
 
 
-def stochastic_data(est, X, y, sample_weight, incremental, put=jax.device_put):
+def stochastic_data(est, X, y, sample_weight, incremental, put=jax.device_put, rows=None):
     """Split off the early-stopping rows, shuffle, pad and transfer: :class:`StochasticData`.
 
     ``put`` transfers each padded array (a search stacks its folds' host arrays first).
+    ``rows``, if given, numbers the rows of ``X`` (positive integers): the
+    training rows of ``data`` are then these numbers, padded with zeros, in
+    place of a copy of ``X`` (a search's folds read one shared copy).
     """
     early_stopping = est.early_stopping and not incremental
     validation = None
     if early_stopping:
         from sklearn.model_selection import train_test_split  # early stopping only: a slow import
 
-        X, X_val, y, y_val, sample_weight, w_val = train_test_split(
-            X, y, sample_weight, random_state=est._seed, test_size=est.validation_fraction,
-            stratify=est._stratify(y),
+        X, X_val, y, y_val, sample_weight, w_val, *rows = train_test_split(
+            X, y, sample_weight, *([] if rows is None else [rows]), random_state=est._seed,
+            test_size=est.validation_fraction, stratify=est._stratify(y),
         )  # fmt: skip
+        rows = rows[0] if rows else None
         if X_val.shape[0] < 2:
             raise ValueError(
                 "The validation set is too small. Increase 'validation_fraction' or the size of your dataset."
             )
         validation = _device_data(X_val, y_val, w_val, _shapes.bucket_size(X_val.shape[0]), put=put)
 
+    rows = _drop_zero_weight_rows(rows, sample_weight)
     X, y, sample_weight = _shapes.drop_zero_weight(X, y, sample_weight)
     n_samples = X.shape[0]
     batch_size = min(200, n_samples) if est.batch_size == "auto" else est.batch_size
@@ -79,7 +84,7 @@ def stochastic_data(est, X, y, sample_weight, incremental, put=jax.device_put):
     order = np.random.default_rng([est._seed, epochs_seen]).permutation(n_samples) if est.shuffle else None
     n_pad, batch = _shapes.padded_rows(n_samples, batch_size)
     n_batches = -(-n_samples // batch)
-    data = (*_device_data(X, y, sample_weight, n_pad, order, batch, put), np.int32(n_batches))
+    data = (*_device_data(X if rows is None else rows, y, sample_weight, n_pad, order, batch, put), np.int32(n_batches))
     per_block = _shapes.batches_per_block(batch, X.shape[1], X.dtype.itemsize)
     return StochasticData(X, y, sample_weight, data, validation, n_pad // batch, n_batches, per_block, batch, epochs_seen)
 
@@ -258,14 +263,18 @@ class LbfgsData(NamedTuple):
     precondition: str  # "full" or "diagonal"
 
 
-def lbfgs_data(X, y, sample_weight, put=jax.device_put):
-    """Drop the rows of weight zero, pad, transfer with ``put``, and choose the preconditioner: :class:`LbfgsData`."""
+def lbfgs_data(X, y, sample_weight, put=jax.device_put, rows=None):
+    """Drop the rows of weight zero, pad, transfer with ``put``, and choose the preconditioner: :class:`LbfgsData`.
+
+    ``rows``: as in :func:`stochastic_data`.
+    """
+    rows = _drop_zero_weight_rows(rows, sample_weight)
     X, y, sample_weight = _shapes.drop_zero_weight(X, y, sample_weight)
     n_pad = _shapes.bucket_size(X.shape[0])
     # One feature: whitening is scaling, and the diagonal program compiles faster.
     # Sparse data are scaled: whitening them would fill them in.
     whiten = not sparse.issparse(X) and 1 < X.shape[1] <= min(FULL_PRECONDITIONING_MAX_FEATURES, n_pad)
-    data = _device_data(X, y, sample_weight, n_pad, put=put)
+    data = _device_data(X if rows is None else rows, y, sample_weight, n_pad, put=put)
     return LbfgsData(X, y, sample_weight, data, "full" if whiten else "diagonal")
 
 
@@ -339,6 +348,10 @@ def _device_data(X, y, sample_weight, n_pad, order=None, batch=None, put=jax.dev
     else:
         X_pad = put(X_pad)
     return X_pad, put(y_pad), put(w_pad)
+
+
+def _drop_zero_weight_rows(rows, sample_weight):
+    return rows if rows is None else rows[sample_weight > 0]
 
 
 def _divergence_error(est, X, y):

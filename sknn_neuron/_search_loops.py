@@ -32,8 +32,12 @@ from . import _loops, _programs, _train
 MAX_GROUP_BYTES = 1 << 30
 
 
-def fit_group(models, folds):
+def fit_group(models, folds, rows=None):
     """Fit ``models[f][c]`` on ``folds[f] = (X, y, sample_weight)``.
+
+    ``rows``, if given, are the rows of one array that each fold's ``X`` and
+    ``y`` hold (``folds[f][0]`` is ``X_all[rows[f]]``): the folds then share
+    one copy of them on the device.
 
     Returns
     -------
@@ -44,10 +48,8 @@ def fit_group(models, folds):
         one fit at a time).
     """
     n_candidates = len(models[0])
-    size, n_chunks = _chunks(n_candidates, folds)
-    models = [row + [clone(row[-1]) for _ in range(size * n_chunks - n_candidates)] for row in models]
-    errors = [[None] * len(row) for row in models]
-    begun = [[None] * len(row) for row in models]
+    errors = [[None] * n_candidates for _ in models]
+    begun = [[None] * n_candidates for _ in models]
     invalid = {}  # candidate -> its parameters' error (the same on every fold)
     for f, (X, y, sample_weight) in enumerate(folds):
         started = {}  # fit_intercept -> the fold's first model that began with it
@@ -74,32 +76,49 @@ def fit_group(models, folds):
         dtype = next(b[0].dtype for row in begun for b in row if b is not None)
         with _loops.float_context(dtype):
             _programs.use_compilation_cache()
-            stacked = _stackable(models, begun, ok)
+            stacked = _stackable(models, begun, ok, rows)
             vectorized = stacked is not None
             if not vectorized:
                 _fit_one_by_one(models, begun, ok, errors)
             else:
                 fit = _fit_lbfgs if models[0][0].solver == "lbfgs" else _fit_stochastic
+                size, n_chunks = _chunks(models, *stacked)
+                # Runs have equal numbers of models (one program): the last
+                # is padded with its last model, whose copies are not fitted.
+                extra = size * n_chunks - n_candidates
+                grids = [[row + row[-1:] * extra for row in models], [row + [None] * extra for row in begun],
+                         [row + [False] * extra for row in ok], [row + [None] * extra for row in errors]]  # fmt: skip
                 for start in range(0, size * n_chunks, size):
                     cols = slice(start, start + size)
-                    part = [row[cols] for row in errors]
-                    fit(*([row[cols] for row in grid] for grid in (models, begun, ok)), part, *stacked)
-                    for row, done in zip(errors, part):
+                    part = [row[cols] for row in grids[3]]
+                    fit(*([row[cols] for row in grid] for grid in grids[:3]), part, *stacked)
+                    for row, done in zip(grids[3], part):
                         row[cols] = done
-    return [row[:n_candidates] for row in errors], vectorized
+                errors = [row[:n_candidates] for row in grids[3]]
+    return errors, vectorized
 
 
-def _chunks(n_candidates, folds):
-    """Candidates per program and the number of programs' runs.
+def _chunks(models, reps, reps_begun, prepared, config, shared):
+    """Candidates per program run, and the number of runs.
 
-    A program's models hold per-candidate copies of their fold's rows while
-    they compute their preconditioners: at most ``MAX_GROUP_BYTES`` of them
-    run at once. Runs have equal numbers of candidates (one program), the
-    last padded with copies whose fits are dropped.
+    The folds' rows are held once (or once per fold, see
+    :func:`_rows_and_numbers`); what grows with the candidates is held for
+    one fold at a time: an L-BFGS model's activations over the fold's rows,
+    and, where the candidates differ in ``fit_intercept``, a model's centred
+    copy of the rows while its preconditioner is computed. A run's models
+    hold at most ``MAX_GROUP_BYTES`` of them.
     """
-    X = folds[0][0]
-    per_candidate = len(folds) * max(len(f[0]) for f in folds) * X.shape[1] * np.dtype(X.dtype).itemsize
+    X, Y = reps_begun[0][:2]
+    n_rows = max(p.data[1].shape[0] for p in prepared)
+    itemsize = np.dtype(X.dtype).itemsize
+    per_candidate = 0
+    if len({est.fit_intercept for est in models[0]}) > 1:
+        per_candidate += n_rows * X.shape[1] * itemsize
+    if reps[0].solver == "lbfgs":
+        # Activations and their gradients, and the line search's, per layer.
+        per_candidate += 4 * n_rows * (sum(reps[0].hidden_layer_sizes) + Y.shape[1]) * itemsize
     most = max(1, MAX_GROUP_BYTES // max(per_candidate, 1))
+    n_candidates = len(models[0])
     n_chunks = -(-n_candidates // most)
     return -(-n_candidates // n_chunks), n_chunks
 
@@ -126,8 +145,13 @@ def _parameter_names(estimator_class):
     return frozenset(estimator_class._get_param_names())
 
 
-def _stackable(models, begun, ok):
-    """Each fold's representative model and prepared data, or ``None`` if the folds cannot share a program."""
+def _stackable(models, begun, ok, rows):
+    """Each fold's representative model and prepared data, the static configuration and the shared rows.
+
+    ``None`` if the folds cannot share a program. The shared rows are those
+    of ``X`` (numbered from 1: row 0 is zeros, the padding's), or ``None``
+    where each fold holds its own rows.
+    """
     reps, reps_begun, prepared, configs = [], [], [], set()
     for f, row in enumerate(models):
         if not any(ok[f]):
@@ -136,18 +160,30 @@ def _stackable(models, begun, ok):
         est, (X, Y, sample_weight, init_params) = row[c], begun[f][c]
         if sparse.issparse(X) or est.verbose or init_params is None:
             return None
+        numbers = None if rows is None else np.asarray(rows[f]) + 1
         if est.solver == "lbfgs":
-            data = _loops.lbfgs_data(X, Y, sample_weight, put=_host)
+            data = _loops.lbfgs_data(X, Y, sample_weight, put=_host, rows=numbers)
             configs.add((_loops.lbfgs_config(est, data), X.shape[1], Y.shape[1]))
         else:
-            data = _loops.stochastic_data(est, X, Y, sample_weight, False, put=_host)
+            data = _loops.stochastic_data(est, X, Y, sample_weight, False, put=_host, rows=numbers)
             configs.add((_loops.stochastic_config(est, data, False), X.shape[1], Y.shape[1]))
         reps.append(est)
         reps_begun.append(begun[f][c])
         prepared.append(data)
     if len(configs) != 1:
         return None
-    return reps, reps_begun, prepared, next(iter(configs))[0]
+    shared = None
+    if rows is not None:
+        shared = _numbered_rows([b[0] for b in reps_begun], rows)
+    return reps, reps_begun, prepared, next(iter(configs))[0], shared
+
+
+def _numbered_rows(arrays, rows):
+    """One array holding row ``rows[f][i]`` of the folds' ``arrays`` at ``1 + rows[f][i]``, zeros at 0."""
+    out = np.zeros((max(r.max() for r in rows) + 2, *arrays[0].shape[1:]), arrays[0].dtype)
+    for a, r in zip(arrays, rows):
+        out[np.asarray(r) + 1] = a
+    return out
 
 
 def _host(a):
@@ -179,7 +215,19 @@ def _stack_rows(arrays):
     out = np.zeros((len(arrays), n, *arrays[0].shape[1:]), arrays[0].dtype)
     for i, a in enumerate(arrays):
         out[i, : a.shape[0]] = a
-    return jax.device_put(out)
+    return out
+
+
+def _rows_and_numbers(prepared, shared):
+    """The rows the folds train on and, per fold, the numbers of its rows in them.
+
+    The rows are the shared ones (N, d), or each fold's own, stacked
+    (F, N, d), whose numbers are then ``0 .. N - 1``.
+    """
+    if shared is None:
+        X = _stack_rows([p.data[0] for p in prepared])
+        return X, np.tile(np.arange(X.shape[1], dtype=np.int32), (len(prepared), 1))
+    return shared, _stack_rows([p.data[0] for p in prepared]).astype(np.int32)
 
 
 def _stack_models(trees):
@@ -208,12 +256,12 @@ def _model(tree, f, c):
 
 
 # -------------------------------------------------------------------- solvers
-def _fit_lbfgs(models, begun, ok, errors, reps, reps_begun, prepared, config):
+def _fit_lbfgs(models, begun, ok, errors, reps, reps_begun, prepared, config, shared):
     if not any(map(any, ok)):
         return
     rep = reps[0]
     begun = _fill(begun, ok, reps_begun)
-    data = tuple(_stack_rows([p.data[i] for p in prepared]) for i in range(3))
+    data = jax.device_put((*_rows_and_numbers(prepared, shared), *(_stack_rows([p.data[i] for p in prepared]) for i in (1, 2))))
     params = _stack_models([[b[3] for b in row] for row in begun])
     hyper = _stack_hyper(models, prepared[0].X.dtype)
     _programs.release_programs()
@@ -229,21 +277,25 @@ def _fit_lbfgs(models, begun, ok, errors, reps, reps_begun, prepared, config):
                     errors[f][c] = error
 
 
-def _fit_stochastic(models, begun, ok, errors, reps, reps_begun, prepared, config):
+def _fit_stochastic(models, begun, ok, errors, reps, reps_begun, prepared, config, shared):
     if not any(map(any, ok)):
         return
     begun = _fill(begun, ok, reps_begun)
     n_features, n_outputs = prepared[0].X.shape[1], prepared[0].y.shape[1]
     dtype = prepared[0].X.dtype
-    # Fresh models differ only in their initial parameters.
-    first, entry = _loops.stochastic_start(reps[0], config, n_features, n_outputs, dtype, begun[0][0][3])
+    # Fresh models differ only in their initial parameters. (The representatives
+    # may have been fitted by an earlier run: one of this run's models starts it.)
+    fresh = next(est for row, good in zip(models, ok) for est, g in zip(row, good) if g)
+    first, entry = _loops.stochastic_start(fresh, config, n_features, n_outputs, dtype, begun[0][0][3])
     states = [[first._replace(params=b[3], best_params=b[3]) for b in row] for row in begun]
     state = _stack_models(states)
-    data = (*(_stack_rows([p.data[i] for p in prepared]) for i in range(3)),
-            np.array([p.n_batches for p in prepared], np.int32))  # fmt: skip
+    data = jax.device_put((
+        *_rows_and_numbers(prepared, shared), *(_stack_rows([p.data[i] for p in prepared]) for i in (1, 2)),
+        np.array([p.n_batches for p in prepared], np.int32),
+    ))  # fmt: skip
     validation = None
     if config.early_stopping:
-        validation = tuple(_stack_rows([p.validation[i] for p in prepared]) for i in range(3))
+        validation = jax.device_put(tuple(_stack_rows([p.validation[i] for p in prepared]) for i in range(3)))
     hyper = _stack_hyper(models, dtype)
 
     _programs.release_programs()

@@ -379,36 +379,43 @@ def train_lbfgs(config, params, data, hyper, max_iter, max_fun, internal):
 def search_epochs(config, state, data, validation, hyper, n_epochs, block_orders, entry):
     """:func:`train_epochs` of F folds x C candidates, in lockstep.
 
-    ``state`` and ``n_epochs`` have leading axes (F, C); ``data``,
-    ``validation`` and ``block_orders`` (F,); ``hyper`` (C,) where the
-    candidates differ (see :func:`_over_models`); ``entry`` is shared.
-    Epochs and batches are counted once for all models, so that a fold's
-    candidates read one minibatch and their products with it are one
-    matrix product; a model takes the steps of its own fit (its batches, in
-    its order, until its own stopping rule or budget ends it) and is carried
-    unchanged through the others. Returns what :func:`train_epochs` returns,
-    with leading axes (F, C).
+    ``data`` is ``(X, rows, y, w, n_batches)``: fold ``f`` trains on the
+    rows ``rows[f]`` of ``X``, in the order and padding of its fit, where
+    ``X`` of shape (N, d) holds the rows of every fold (the folds share it)
+    or ``X`` of shape (F, N, d) those of each fold (see :func:`_fold_rows`);
+    ``y``, ``w``, ``n_batches``, ``validation`` and ``block_orders`` have a
+    leading fold axis; ``state`` and ``n_epochs`` leading axes (F, C);
+    ``hyper`` a candidate axis where the candidates differ (see
+    :func:`_over_models`); ``entry`` is shared. Epochs and batches are
+    counted once for all models, so that a fold's candidates read one
+    minibatch and their products with it are one matrix product; a model
+    takes the steps of its own fit (its batches, in its order, until its own
+    stopping rule or budget ends it) and is carried unchanged through the
+    others. Returns what :func:`train_epochs` returns, with leading axes (F, C).
     """
-    X, y, w, n_batches = data
+    X, rows, y, w, n_batches = data
     optimizer = _optimizer(config)
     total_weight = w.sum(axis=1)
     per_model = functools.partial(_over_models, hyper)
+    take = _fold_rows(X)
 
-    enter = functools.partial(_enter, config, optimizer)
-    state = lax.cond(
-        entry[0], lambda s: per_model(lambda d, h, s: enter(d, h, entry, s), data)(s), lambda s: s, state
-    )
+    def enter_fold(X_f, rows_f, y_f, w_f, n_batches_f, state_f):
+        fold = (X_f[rows_f], y_f, w_f, n_batches_f)  # the rows of its fit, one fold at a time
+        one = functools.partial(_enter, config, optimizer, fold)
+        return jax.vmap(lambda h, s: one(h, entry, s), in_axes=(_candidate_axes(hyper), 0))(hyper, state_f)
+
+    state = lax.cond(entry[0], lambda s: _fold_by_fold(enter_fold, X, rows, y, w, n_batches, s), lambda s: s, state)
     slot = jax.vmap(_batch_slot(config, X), in_axes=(0, None, 0))  # a slot per fold
 
     def run_epoch(state, blocks, running):
         def step(carry):
             j, *model = carry
             starts = slot(blocks, j, n_batches) * config.batch_size
-            batch_data = tuple(
-                jax.vmap(lambda a, start: slice_rows(a, start, config.batch_size))(a, starts) for a in (X, y, w)
+            batch_rows, batch_y, batch_w = (
+                jax.vmap(lambda a, start: slice_rows(a, start, config.batch_size))(a, starts) for a in (rows, y, w)
             )
             one = functools.partial(_minibatch_step, config, optimizer)
-            new = per_model(lambda b, h, s, *m: one(h, s, b, *m), batch_data)(state, *model)
+            new = per_model(lambda b, h, s, *m: one(h, s, b, *m), (take(batch_rows), batch_y, batch_w))(state, *model)
             live = running & (j < n_batches)[:, None]
             return j + 1, *_select_models(live, tuple(new), tuple(model))
 
@@ -442,6 +449,27 @@ def search_epochs(config, state, data, validation, hyper, n_epochs, block_orders
         lambda c: (c[0] < config.epochs_per_call) & jnp.any(c[3]), epoch, carry
     )
     return state, history, n_done, stopped, per_model(lambda h, s: _users(s, h))(state)
+
+
+def _shared(X):
+    """Whether a search's ``X`` holds the rows of every fold (N, d), not those of each (F, N, d)."""
+    return X.ndim == 2
+
+
+def _fold_rows(X):
+    """``take(rows)``: each fold's rows ``rows[f]`` (leading fold axis) of a search's ``X``."""
+    gather = jax.vmap(lambda X_f, rows_f: X_f[rows_f], in_axes=(None if _shared(X) else 0, 0))
+    return functools.partial(gather, X)
+
+
+def _fold_by_fold(fun, X, *per_fold):
+    """``fun(X_f, *per_fold_f)`` for each fold, one after another: one fold's copy of its rows at a time.
+
+    ``X_f`` is the search's ``X`` if the folds share it, else fold ``f``'s.
+    """
+    if _shared(X):
+        return lax.map(lambda args: fun(X, *args), per_fold)
+    return lax.map(lambda args: fun(*args), (X, *per_fold))
 
 
 def _over_models(hyper, fun, *per_fold):
@@ -481,8 +509,17 @@ def _select_models(pred, on_true, on_false):
 
 @_programs.program
 def search_lbfgs(config, params, data, hyper, max_iter, max_fun, internal):
-    """:func:`train_lbfgs` of F x C models: ``params`` (F, C), ``data`` (F,), ``hyper`` as in :func:`_over_models`."""
+    """:func:`train_lbfgs` of F folds x C candidates: ``params`` (F, C), ``hyper`` as in :func:`_over_models`.
+
+    ``data`` is ``(X, rows, y, w)`` as in :func:`search_epochs`. The folds
+    run one after another, each on a copy of its rows, its candidates
+    vmapped: a fold's objective sums its rows in the order of its fit.
+    """
+    X, rows, y, w = data
     one = functools.partial(train_lbfgs.__wrapped__, config)
     over_candidates = jax.vmap(one, in_axes=(0, None, _candidate_axes(hyper), None, None, None))
-    over_folds = jax.vmap(over_candidates, in_axes=(0, 0, None, None, None, None))
-    return over_folds(params, data, hyper, max_iter, max_fun, internal)
+
+    def fold(X_f, rows_f, y_f, w_f, params_f):
+        return over_candidates(params_f, (X_f[rows_f], y_f, w_f), hyper, max_iter, max_fun, internal)
+
+    return _fold_by_fold(fold, X, rows, y, w, params)

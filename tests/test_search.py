@@ -174,6 +174,65 @@ def test_sample_weight_is_split_with_the_folds():
     _assert_same_results(ours, theirs, atol=1e-8)
 
 
+def _program_inputs(monkeypatch, name):
+    """Record the ``data`` argument of each call of the search program ``name``."""
+    from sknn_neuron import _train
+
+    program, seen = getattr(_train, name), []
+
+    def recording(config, *args):
+        seen.append(args[1])  # search_epochs(config, state, data, ...), search_lbfgs(config, params, data, ...)
+        return program(config, *args)
+
+    monkeypatch.setattr(_train, name, recording)
+    return seen
+
+
+@pytest.mark.parametrize("solver, program", [("sgd", "search_epochs"), ("lbfgs", "search_lbfgs")])
+def test_the_folds_of_a_bare_neuron_share_one_copy_of_x(monkeypatch, solver, program):
+    pd = pytest.importorskip("pandas")
+    X, y = _regression(1000, n_features=7)
+    weights = np.random.default_rng(2).uniform(0.0, 2.0, len(y))
+    weights[::10] = 0.0  # rows of weight zero leave each fold's fit
+    seen = _program_inputs(monkeypatch, program)
+    frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(7)])
+    ours, theirs = _both("GridSearchCV", NeuronRegressor(solver=solver, random_state=0), {"alpha": [1e-5, 1e-1]},
+                         frame, y, cv=5, fit_params={"sample_weight": weights})  # fmt: skip
+    _assert_same_results(ours, theirs, atol=1e-8)
+    (data,) = seen
+    arrays = [a for a in data if np.ndim(a) >= 2 and np.shape(a)[-1] == 7]
+    assert [a.shape for a in arrays] == [(1001, 7)]  # the rows of X, once, and a row of zeros for padding
+
+
+def test_the_folds_of_a_pipeline_hold_their_own_rows(monkeypatch):
+    X, y = _regression(500, n_features=7)
+    seen = _program_inputs(monkeypatch, "search_epochs")
+    pipeline = make_pipeline(StandardScaler(), NeuronRegressor(solver="sgd", random_state=0))
+    ours, theirs = _both("GridSearchCV", pipeline, {"neuronregressor__alpha": [1e-5, 1e-1]}, X, y, cv=4)
+    _assert_same_results(ours, theirs, atol=1e-8)
+    assert seen[0][0].shape[:1] == (4,) and seen[0][0].shape[2] == 7  # each fold's scaled rows
+
+
+@pytest.mark.parametrize("solver", ["sgd", "lbfgs"])
+def test_runs_in_chunks_of_candidates_match(monkeypatch, solver):
+    from sknn_neuron import _search_loops
+
+    X, y = _regression(400, n_features=5)
+    # A fit_intercept grid: each model centres its own copy of the rows.
+    monkeypatch.setattr(_search_loops, "MAX_GROUP_BYTES", 2 * 400 * 5 * 8)
+    grid = {"alpha": [1e-5, 1e-3, 1e-1], "fit_intercept": [True, False]}
+    ours, theirs = _both("GridSearchCV", NeuronRegressor(solver=solver, random_state=0), grid, X, y, cv=3)
+    _assert_same_results(ours, theirs, atol=1e-8)
+
+
+def test_ill_conditioned_lbfgs_search_refines_the_models_that_need_it():
+    rng = np.random.default_rng(3)
+    X, y = _regression(600, n_features=6)
+    X[:, 1] = X[:, 0] + 1e-7 * rng.standard_normal(600)  # the first pass loses digits without a penalty
+    ours, theirs = _both("GridSearchCV", NeuronRegressor(random_state=0), {"alpha": [0.0, 1e-9, 1.0]}, X, y, cv=3)
+    _assert_same_results(ours, theirs, atol=1e-8)
+
+
 def test_a_failing_candidate_scores_error_score_and_the_others_are_kept():
     X, y = _regression(600)
     grid = {"learning_rate_init": [0.01, 1e6]}  # the second diverges on every fold

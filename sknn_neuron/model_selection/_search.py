@@ -195,7 +195,9 @@ class _Evaluation:
                 X_train = self._preceding(fitted, members, s, X_train, y_train)
             data.append((X_train, y_train, fold["fit_params"].get("sample_weight")))
         models = [[self._neuron(fitted[c][s]) for c in members] for s in range(len(folds))]
-        return fit_group(models, data)
+        # A bare neuron's folds are rows of X, which they then share; a pipeline's are each transformed.
+        rows = [train for train, _ in self.splits] if self.step is None else None
+        return fit_group(models, data, rows)
 
     def _preceding(self, fitted, members, s, X_train, y_train):
         """Fit the steps before the neuron once per setting on split ``s``; give every pipeline its fitted steps."""
