@@ -19,7 +19,6 @@ models one by one.
 """
 
 import copy
-import functools
 
 import jax
 import numpy as np
@@ -132,17 +131,11 @@ def _begin_as(est, started, begun):
     sets and the initial parameters are the same. Copying them saves the
     checks of each model's data (about 0.5 ms each).
     """
-    own = _parameter_names(type(est))
+    own = frozenset(type(est)._get_param_names())
     for name, value in started.__dict__.items():
         if name not in own:
             setattr(est, name, copy.copy(value))
     return begun
-
-
-@functools.cache
-def _parameter_names(estimator_class):
-    """The constructor parameters of ``estimator_class`` (scikit-learn inspects its signature each call)."""
-    return frozenset(estimator_class._get_param_names())
 
 
 def _stackable(models, begun, ok, rows):
