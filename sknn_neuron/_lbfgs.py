@@ -120,12 +120,11 @@ def minimize(value_and_grad, x0, *, tol, max_iter, max_fun, history_size, memory
             search, decrease = _more_thuente, True
         else:  # a step within the rounding of f may pass (see _backtracking)
             stp0, search, decrease = jnp.ones((), dtype), _backtracking, False
-        # Not a descent direction (rounding in the memory): fail, and restart.
-        ok, stp, f, g, n_evals = lax.cond(
-            gd < 0,
-            lambda: search(value_and_grad, st.x, st.f, gd, d, stp0),
-            lambda: (False, stp0, st.f, st.g, 0),
-        )
+        # Not a descent direction (rounding in the memory): the search takes
+        # no step and fails, and the run restarts. (A flag, not lax.cond: a
+        # vmapped cond would run the search for every model, on a copy of
+        # the data each.)
+        ok, stp, f, g, n_evals = search(value_and_grad, st.x, st.f, gd, d, stp0, gd < 0)
         ok = ok & (f < st.f) if decrease else ok
         s, y = stp * d, g - st.g
         sy = jnp.vdot(s, y)
@@ -211,8 +210,10 @@ class _Search(NamedTuple):
     stmax: Any
 
 
-def _backtracking(value_and_grad, x, f0, g0, d, stp0):
+def _backtracking(value_and_grad, x, f0, g0, d, stp0, descent):
     """Armijo backtracking along ``d``, halving from ``stp0``: ``(ok, stp, f, g, n_evals)``.
+
+    Unless ``descent``: no evaluation, ``ok`` false.
 
     Near the optimum the objective's decrease falls below its rounding
     while its derivative is still exact: there a step also passes on Hager
@@ -234,17 +235,18 @@ def _backtracking(value_and_grad, x, f0, g0, d, stp0):
 
     def cond(carry):
         *_, n_evals, ok = carry
-        return ~ok & (n_evals < MAX_LINESEARCH)
+        return ~ok & (n_evals < MAX_LINESEARCH) & descent
 
     stp, f, grad, n_evals, ok = lax.while_loop(cond, body, (stp0, f0, jnp.zeros_like(d), 0, False))
     return ok, stp, f, grad, n_evals
 
 
-def _more_thuente(value_and_grad, x, f0, g0, d, stp0):
+def _more_thuente(value_and_grad, x, f0, g0, d, stp0, descent):
     """Moré-Thuente search along ``d``: ``(ok, stp, f, g, n_evals)``.
 
     ``ok`` when dcsrch ends with convergence or a warning within
-    ``MAX_LINESEARCH`` evaluations, as L-BFGS-B accepts both.
+    ``MAX_LINESEARCH`` evaluations, as L-BFGS-B accepts both. Unless
+    ``descent``: no evaluation, ``ok`` false.
     """
     dtype = x.dtype
     zero = jnp.zeros((), dtype)
@@ -269,7 +271,7 @@ def _more_thuente(value_and_grad, x, f0, g0, d, stp0):
 
     def cond(carry):
         *_, n_evals, finished = carry
-        return ~finished & (n_evals < MAX_LINESEARCH)
+        return ~finished & (n_evals < MAX_LINESEARCH) & descent
 
     carry = (search, stp0, f0, jnp.zeros_like(d), 0, False)
     _, stp, f, grad, n_evals, finished = lax.while_loop(cond, body, carry)
