@@ -34,9 +34,9 @@ MAX_GROUP_BYTES = 1 << 30
 def fit_group(models, folds, rows=None):
     """Fit ``models[f][c]`` on ``folds[f] = (X, y, sample_weight)``.
 
-    ``rows``, if given, are the rows of one array that each fold's ``X`` and
-    ``y`` hold (``folds[f][0]`` is ``X_all[rows[f]]``): the folds then share
-    one copy of them on the device.
+    ``rows``, if given, are the rows of one array that each fold's ``X``
+    holds (``folds[f][0]`` is ``X_all[rows[f]]``): the folds then share one
+    copy of it on the device.
 
     Returns
     -------
@@ -81,7 +81,7 @@ def fit_group(models, folds, rows=None):
                 _fit_one_by_one(models, begun, ok, errors)
             else:
                 fit = _fit_lbfgs if models[0][0].solver == "lbfgs" else _fit_stochastic
-                size, n_chunks = _chunks(models, *stacked)
+                size, n_chunks = _chunks(models, *stacked[:3])
                 # Runs have equal numbers of models (one program): the last
                 # is padded with its last model, whose copies are not fitted.
                 extra = size * n_chunks - n_candidates
@@ -97,7 +97,7 @@ def fit_group(models, folds, rows=None):
     return errors, vectorized
 
 
-def _chunks(models, reps, reps_begun, prepared, config, shared):
+def _chunks(models, reps, reps_begun, prepared):
     """Candidates per program run, and the number of runs.
 
     The folds' rows are held once (or once per fold, see
@@ -173,7 +173,7 @@ def _stackable(models, begun, ok, rows):
 
 def _numbered_rows(arrays, rows):
     """One array holding row ``rows[f][i]`` of the folds' ``arrays`` at ``1 + rows[f][i]``, zeros at 0."""
-    out = np.zeros((max(r.max() for r in rows) + 2, *arrays[0].shape[1:]), arrays[0].dtype)
+    out = np.zeros((max(np.max(r) for r in rows) + 2, *arrays[0].shape[1:]), arrays[0].dtype)
     for a, r in zip(arrays, rows):
         out[np.asarray(r) + 1] = a
     return out

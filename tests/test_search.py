@@ -204,6 +204,15 @@ def test_the_folds_of_a_bare_neuron_share_one_copy_of_x(monkeypatch, solver, pro
     assert [a.shape for a in arrays] == [(1001, 7)]  # the rows of X, once, and a row of zeros for padding
 
 
+def test_splits_given_as_boolean_masks_match():
+    X, y = _regression(300, n_features=4)
+    folds = np.arange(300) % 3
+    cv = [(folds != k, folds == k) for k in range(3)]
+    ours, theirs = _both("GridSearchCV", NeuronRegressor(solver="sgd", random_state=0), {"alpha": [1e-5, 1e-1]},
+                         X, y, cv=cv)  # fmt: skip
+    _assert_same_results(ours, theirs, atol=1e-8)
+
+
 def test_the_folds_of_a_pipeline_hold_their_own_rows(monkeypatch):
     X, y = _regression(500, n_features=7)
     seen = _program_inputs(monkeypatch, "search_epochs")

@@ -196,7 +196,7 @@ class _Evaluation:
             data.append((X_train, y_train, fold["fit_params"].get("sample_weight")))
         models = [[self._neuron(fitted[c][s]) for c in members] for s in range(len(folds))]
         # A bare neuron's folds are rows of X, which they then share; a pipeline's are each transformed.
-        rows = [train for train, _ in self.splits] if self.step is None else None
+        rows = [_indices(train) for train, _ in self.splits] if self.step is None else None
         return fit_group(models, data, rows)
 
     def _preceding(self, fitted, members, s, X_train, y_train):
@@ -373,3 +373,9 @@ feature_names_in_
     def _candidates(self):
         return list(model_selection.ParameterSampler(self.param_distributions, self.n_iter,
                                                      random_state=self.random_state))  # fmt: skip
+
+
+def _indices(split):
+    """A split's rows as integer indices (a splitter may give a boolean mask, which ``_safe_split`` also takes)."""
+    split = np.asarray(split)
+    return np.flatnonzero(split) if split.dtype == bool else split
