@@ -23,7 +23,6 @@ import copy
 import jax
 import numpy as np
 from scipy import sparse
-from sklearn.base import clone
 
 from . import _loops, _programs, _train
 
