@@ -744,8 +744,8 @@ def search(size):
         differs = max(abs(a - b) for a, b in zip(ours[0]["scores"], theirs[0]["scores"]))
         for lib, n_iter, (cold, warm) in (("sklearn", 20, theirs), ("sknn_neuron", 200, ours)):
             random_rows.append([
-                f"{lib}: RandomizedSearchCV({estimator}, n_iter={n_iter})", f"{cold['wall']:.2f}", f"{warm['wall']:.2f}",
-                f"{5 * n_iter / warm['wall']:.0f}", ratio(theirs[1]["wall"], warm["wall"]),
+                f"{lib}: RandomizedSearchCV({estimator}, n_iter={n_iter})", f"{cold['wall']:.2f}",
+                f"{warm['wall']:.2f}", f"{5 * n_iter / warm['wall']:.0f}", ratio(theirs[1]["wall"], warm["wall"]),
                 f"{differs:.1e}" if lib != "sklearn" else "",
             ])  # fmt: skip
     grid_table = markdown_table(

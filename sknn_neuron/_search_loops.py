@@ -81,26 +81,27 @@ def fit_group(models, folds, rows=None):
             else:
                 fit = _fit_lbfgs if models[0][0].solver == "lbfgs" else _fit_stochastic
                 size, n_chunks = _chunks(models, *stacked[:3])
-                # Runs have equal numbers of models (one program): the last
-                # is padded with its last model, whose copies are not fitted.
+                # Runs have equal numbers of models (one program): the last is
+                # padded with copies of its last model, which are not fitted.
                 extra = size * n_chunks - n_candidates
-                grids = [[row + row[-1:] * extra for row in models], [row + [None] * extra for row in begun],
-                         [row + [False] * extra for row in ok], [row + [None] * extra for row in errors]]  # fmt: skip
+                models = [row + row[-1:] * extra for row in models]
+                begun = [row + [None] * extra for row in begun]
+                ok = [row + [False] * extra for row in ok]
+                errors = [row + [None] * extra for row in errors]
                 for start in range(0, size * n_chunks, size):
                     cols = slice(start, start + size)
-                    part = [row[cols] for row in grids[3]]
-                    fit(*([row[cols] for row in grid] for grid in grids[:3]), part, *stacked)
-                    for row, done in zip(grids[3], part):
+                    part = [row[cols] for row in errors]
+                    fit(*([row[cols] for row in grid] for grid in (models, begun, ok)), part, *stacked)
+                    for row, done in zip(errors, part):
                         row[cols] = done
-                errors = [row[:n_candidates] for row in grids[3]]
-    return errors, vectorized
+    return [row[:n_candidates] for row in errors], vectorized
 
 
 def _chunks(models, reps, reps_begun, prepared):
     """Candidates per program run, and the number of runs.
 
     The folds' rows are held once (or once per fold, see
-    :func:`_rows_and_numbers`); what grows with the candidates is held for
+    :func:`_fold_data`); what grows with the candidates is held for
     one fold at a time: an L-BFGS model's activations over the fold's rows,
     and, where the candidates differ in ``fit_intercept``, a model's centred
     copy of the rows while its preconditioner is computed. A run's models
@@ -210,16 +211,19 @@ def _stack_rows(arrays):
     return out
 
 
-def _rows_and_numbers(prepared, shared):
-    """The rows the folds train on and, per fold, the numbers of its rows in them.
+def _fold_data(prepared, shared):
+    """``(X, rows, y, w)`` of the search programs, on the device.
 
-    The rows are the shared ones (N, d), or each fold's own, stacked
-    (F, N, d), whose numbers are then ``0 .. N - 1``.
+    ``X`` holds the rows the folds train on: the shared ones (N, d), or
+    each fold's own, stacked (F, N, d), whose numbers ``rows[f]`` are then
+    ``0 .. N - 1``. ``y`` and ``w`` are each fold's, stacked.
     """
     if shared is None:
         X = _stack_rows([p.data[0] for p in prepared])
-        return X, np.tile(np.arange(X.shape[1], dtype=np.int32), (len(prepared), 1))
-    return shared, _stack_rows([p.data[0] for p in prepared]).astype(np.int32)
+        rows = np.tile(np.arange(X.shape[1], dtype=np.int32), (len(prepared), 1))
+    else:
+        X, rows = shared, _stack_rows([p.data[0] for p in prepared]).astype(np.int32)
+    return jax.device_put((X, rows, *(_stack_rows([p.data[i] for p in prepared]) for i in (1, 2))))
 
 
 def _stack_models(trees):
@@ -253,7 +257,7 @@ def _fit_lbfgs(models, begun, ok, errors, reps, reps_begun, prepared, config, sh
         return
     rep = reps[0]
     begun = _fill(begun, ok, reps_begun)
-    data = jax.device_put((*_rows_and_numbers(prepared, shared), *(_stack_rows([p.data[i] for p in prepared]) for i in (1, 2))))
+    data = _fold_data(prepared, shared)
     params = _stack_models([[b[3] for b in row] for row in begun])
     hyper = _stack_hyper(models, prepared[0].X.dtype)
     _programs.release_programs()
@@ -281,10 +285,7 @@ def _fit_stochastic(models, begun, ok, errors, reps, reps_begun, prepared, confi
     first, entry = _loops.stochastic_start(fresh, config, n_features, n_outputs, dtype, begun[0][0][3])
     states = [[first._replace(params=b[3], best_params=b[3]) for b in row] for row in begun]
     state = _stack_models(states)
-    data = jax.device_put((
-        *_rows_and_numbers(prepared, shared), *(_stack_rows([p.data[i] for p in prepared]) for i in (1, 2)),
-        np.array([p.n_batches for p in prepared], np.int32),
-    ))  # fmt: skip
+    data = (*_fold_data(prepared, shared), np.array([p.n_batches for p in prepared], np.int32))
     validation = None
     if config.early_stopping:
         validation = jax.device_put(tuple(_stack_rows([p.validation[i] for p in prepared]) for i in range(3)))
