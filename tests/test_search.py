@@ -125,7 +125,7 @@ def test_pipeline_grid_fits_the_scaler_per_fold_and_matches():
     _assert_same_results(ours, theirs, atol=1e-8)
 
 
-@pytest.mark.slow  # compiles two groups' programs, and scikit-learn's search its fits'
+@pytest.mark.slow  # two groups' programs, and scikit-learn's search fits one by one
 def test_two_static_groups_compile_one_program_each_and_match(count_compilations):
     X, y = _regression(300, n_features=7)
     grid = {"hidden_layer_sizes": [(3,), (5,)], "alpha": [1e-4, 1e-2], "learning_rate_init": [0.003, 0.01]}
