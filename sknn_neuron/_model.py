@@ -1,13 +1,44 @@
 """The training objective as pure JAX functions: losses, penalty, scores.
 
-The forward pass lives in ``_forward`` (NumPy and JAX alike); this module is
-imported by the training programs only.
+The forward pass for prediction lives in ``_forward`` (NumPy and JAX alike);
+the training programs take theirs from :func:`raw_output` here, the same
+numbers with each product laid out for the programs (see :func:`_dense`).
+This module is imported by the training programs only.
 """
 
 import jax.numpy as jnp
 from jax.scipy.special import xlogy
 
-from ._forward import ACTIVATIONS, forward, raw_output
+from ._forward import ACTIVATIONS
+from ._sparse import SparseRows
+
+
+def _dense(h, W, b):
+    """``h @ W + b``, the product taken as ``(W.T @ h.T).T`` for a dense ``h``.
+
+    The same numbers, laid out otherwise once vmapped over the models of a
+    search: ``h @ W`` then gives a fold's products row by row, shape
+    (rows, models), which XLA transposes on every step to the models'
+    layout that the loss, its gradient and the second product read, and
+    ``W.T @ h.T`` gives them in that layout. With the loss's weighted sum
+    taken as a product too (:func:`weighted_mean_loss`), a step of 1,000
+    linear neurons (200 candidates x 5 folds) on 200 rows of 20 features
+    takes about 30 % less time on a CPU; a single fit is unchanged. A sparse
+    ``h`` (:class:`_sparse.SparseRows`) is multiplied as is.
+    """
+    if isinstance(h, SparseRows):
+        return h @ W + b
+    return (W.T @ h.T).T + b
+
+
+def raw_output(params, X, hidden_activation):
+    """The output layer's pre-activation ``z``, as ``_forward.raw_output`` computes it with NumPy."""
+    h = X
+    for W, b in params[:-1]:
+        h = ACTIVATIONS[hidden_activation](_dense(h, W, b), jnp)
+    W, b = params[-1]
+    return _dense(h, W, b)
+
 
 def row_losses(loss, output_activation, z, y, huber_delta):
     """Loss of each row from raw outputs ``z``.
@@ -72,15 +103,18 @@ def weighted_mean_loss(params, X, y, w, loss, hidden_activation, output_activati
     Returns the mean and the sum of the weights; an all-zero batch has a mean
     of zero.
     """
-    z = raw_output(params, X, hidden_activation, xp=jnp)
+    z = raw_output(params, X, hidden_activation)
     values = row_losses(loss, output_activation, z, y, huber_delta)
     wsum = w.sum()
-    return jnp.sum(w * values) / jnp.where(wsum > 0, wsum, 1.0), wsum
+    # A product, not ``sum(w * values)``: vmapped, XLA's CPU backend runs the
+    # product over the models' rows as one matrix-vector product, where it
+    # runs the reduction several times slower.
+    return jnp.dot(w, values) / jnp.where(wsum > 0, wsum, 1.0), wsum
 
 
 def r2_score(params, X, y, w, hidden_activation, output_activation):
     """Weighted R^2 averaged over outputs, as ``RegressorMixin.score``."""
-    pred = forward(params, X, hidden_activation, output_activation, xp=jnp)
+    pred = ACTIVATIONS[output_activation](raw_output(params, X, hidden_activation), jnp)
     wsum = w.sum()
     mean = (w[:, None] * y).sum(0) / wsum
     ss_res = (w[:, None] * (y - pred) ** 2).sum(0)
@@ -96,7 +130,7 @@ def accuracy_score(params, X, y, w, hidden_activation, output_activation):
     A row of several labels counts as right only if all its labels are
     (subset accuracy, as ``accuracy_score``).
     """
-    z = raw_output(params, X, hidden_activation, xp=jnp)
+    z = raw_output(params, X, hidden_activation)
     if output_activation == "softmax":
         right = jnp.argmax(z, axis=1) == jnp.argmax(y, axis=1)
     else:
