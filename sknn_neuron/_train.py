@@ -41,6 +41,7 @@ class ModelConfig(NamedTuple):
     hidden_activation: str
     output_activation: str
     loss: str
+    by_model: bool = False  # a search's program: the loss laid out model by model (see _model._dense)
 
 
 class EpochConfig(NamedTuple):
@@ -108,8 +109,9 @@ def _select(pred, on_true, on_false):
 
 def _data_loss(params, X, y, w, hyper, model):
     return _model.weighted_mean_loss(
-        params, X, y, w, model.loss, model.hidden_activation, model.output_activation, hyper["huber_delta"]
-    )
+        params, X, y, w, model.loss, model.hidden_activation, model.output_activation, hyper["huber_delta"],
+        by_model=model.by_model,
+    )  # fmt: skip
 
 
 def _add_penalty_gradient(grads, params, hyper):
@@ -394,6 +396,7 @@ def search_epochs(config, state, data, validation, hyper, n_epochs, block_orders
     others. Returns what :func:`train_epochs` returns, with leading axes (F, C).
     """
     X, rows, y, w, n_batches = data
+    config = _by_model(config)
     optimizer = _optimizer(config)
     total_weight = w.sum(axis=1)
     per_model = functools.partial(_over_models, hyper)
@@ -449,6 +452,11 @@ def search_epochs(config, state, data, validation, hyper, n_epochs, block_orders
         lambda c: (c[0] < config.epochs_per_call) & jnp.any(c[3]), epoch, carry
     )
     return state, history, n_done, stopped, per_model(lambda h, s: _users(s, h))(state)
+
+
+def _by_model(config):
+    """``config`` with the model's loss laid out for many models (see :func:`_model._dense`)."""
+    return config._replace(model=config.model._replace(by_model=True))
 
 
 def _shared(X):
@@ -516,7 +524,7 @@ def search_lbfgs(config, params, data, hyper, max_iter, max_fun, internal):
     vmapped: a fold's objective sums its rows in the order of its fit.
     """
     X, rows, y, w = data
-    one = functools.partial(train_lbfgs.__wrapped__, config)
+    one = functools.partial(train_lbfgs.__wrapped__, _by_model(config))
     over_candidates = jax.vmap(one, in_axes=(0, None, _candidate_axes(hyper), None, None, None))
 
     def fold(X_f, rows_f, y_f, w_f, params_f):

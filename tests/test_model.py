@@ -60,6 +60,32 @@ def test_forward_is_the_same_in_numpy_and_jax(activation):
     assert_allclose(_forward.forward(params, X, "tanh", activation), expected, rtol=1e-12)
 
 
+@pytest.mark.parametrize(
+    "loss, output, n_outputs", [("squared_error", "identity", 2), ("log_loss", "softmax", 3), ("huber", "identity", 1)]
+)
+def test_search_layout_gives_the_fit_loss_and_gradient(loss, output, n_outputs):
+    # A search's programs lay the products out model by model (by_model=True):
+    # the same loss and gradient as a fit's, vmapped over models or not.
+    rng = np.random.RandomState(2)
+    with jax.enable_x64(True):
+        params = _forward.init_params(rng, [4, 5, n_outputs], "tanh", output, np.float64)
+        X, w = jnp.asarray(rng.normal(size=(9, 4))), jnp.asarray(rng.uniform(0.5, 2.0, 9))
+        y = jnp.asarray(np.eye(n_outputs)[rng.randint(n_outputs, size=9)] if loss == "log_loss" else rng.normal(size=(9, n_outputs)))
+
+        def loss_and_grad(p, by_model):
+            objective = lambda q: _model.weighted_mean_loss(q, X, y, w, loss, "tanh", output, 1.0, by_model=by_model)[0]
+            return jax.value_and_grad(objective)(p)
+
+        fit = loss_and_grad(params, False)
+        searched = loss_and_grad(params, True)
+        stacked = jax.tree.map(lambda *a: jnp.stack(a), params, jax.tree.map(lambda a: 2 * a, params))
+        vmapped = jax.vmap(lambda p: loss_and_grad(p, True))(stacked)
+        for got, expected in zip(jax.tree.leaves(searched), jax.tree.leaves(fit)):
+            assert_allclose(got, expected, rtol=1e-13)
+        for got, expected in zip(jax.tree.leaves(vmapped), jax.tree.leaves(fit)):
+            assert_allclose(got[0], expected, rtol=1e-13)
+
+
 def test_logistic_does_not_overflow_for_large_inputs():
     z = np.array([-1e4, 0.0, 1e4])
     with np.errstate(all="raise"):
