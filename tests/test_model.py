@@ -70,7 +70,8 @@ def test_search_layout_gives_the_fit_loss_and_gradient(loss, output, n_outputs):
     with jax.enable_x64(True):
         params = _forward.init_params(rng, [4, 5, n_outputs], "tanh", output, np.float64)
         X, w = jnp.asarray(rng.normal(size=(9, 4))), jnp.asarray(rng.uniform(0.5, 2.0, 9))
-        y = jnp.asarray(np.eye(n_outputs)[rng.randint(n_outputs, size=9)] if loss == "log_loss" else rng.normal(size=(9, n_outputs)))
+        labels = np.eye(n_outputs)[rng.randint(n_outputs, size=9)]
+        y = jnp.asarray(labels if loss == "log_loss" else rng.normal(size=(9, n_outputs)))
 
         def loss_and_grad(p, by_model):
             objective = lambda q: _model.weighted_mean_loss(q, X, y, w, loss, "tanh", output, 1.0, by_model=by_model)[0]
