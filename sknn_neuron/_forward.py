@@ -13,6 +13,8 @@ layer's ``X @ W`` touches it, a sparse-dense product that returns a dense
 array.
 """
 
+import operator
+
 import numpy as np
 
 
@@ -85,8 +87,11 @@ def init_params(rng, layer_units, hidden_activation, output_activation, dtype):
     return params
 
 
-def raw_output(params, X, hidden_activation, xp=np):
+def raw_output(params, X, hidden_activation, xp=np, matmul=operator.matmul):
     """Return the output layer's pre-activation ``z = h W + b``.
+
+    ``matmul(h, W)`` takes each layer's product (the training programs of a
+    search lay it out otherwise, see ``_model.by_model_product``).
 
     Examples
     --------
@@ -97,9 +102,9 @@ def raw_output(params, X, hidden_activation, xp=np):
     """
     h = X
     for W, b in params[:-1]:
-        h = ACTIVATIONS[hidden_activation](h @ W + b, xp)
+        h = ACTIVATIONS[hidden_activation](matmul(h, W) + b, xp)
     W, b = params[-1]
-    return h @ W + b
+    return matmul(h, W) + b
 
 
 def forward(params, X, hidden_activation, output_activation, xp=np):

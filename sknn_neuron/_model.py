@@ -1,20 +1,20 @@
 """The training objective as pure JAX functions: losses, penalty, scores.
 
-The forward pass for prediction lives in ``_forward`` (NumPy and JAX alike);
-the training programs take theirs from :func:`raw_output` here, the same
-numbers with each product laid out for the programs (see :func:`_dense`).
-This module is imported by the training programs only.
+The forward pass lives in ``_forward`` (NumPy and JAX alike); this module is
+imported by the training programs only.
 """
+
+import operator
 
 import jax.numpy as jnp
 from jax.scipy.special import xlogy
 
-from ._forward import ACTIVATIONS
+from ._forward import ACTIVATIONS, forward, raw_output
 from ._sparse import SparseRows
 
 
-def _dense(h, W, b, by_model=False):
-    """``h @ W + b``; ``by_model``: the product taken as ``(W.T @ h.T).T`` (for a dense ``h``).
+def by_model_product(h, W):
+    """``h @ W``, taken as ``(W.T @ h.T).T`` for a dense ``h``: a search's layout.
 
     The same numbers, laid out otherwise when vmapped over the models of a
     search: ``h @ W`` then gives a fold's products row by row, shape
@@ -23,23 +23,14 @@ def _dense(h, W, b, by_model=False):
     ``W.T @ h.T`` gives them in that layout. With the loss's weighted sum
     taken as a product too (:func:`weighted_mean_loss`), a step of 1,000
     linear neurons (200 candidates x 5 folds) on 200 rows of 20 features
-    takes about 30 % less time on a CPU. A single fit keeps ``h @ W``,
-    which is faster there (an epoch on 1,000,000 x 100 in batches of 1,024
-    takes about a third less time). A sparse ``h``
-    (:class:`_sparse.SparseRows`) is multiplied as is.
+    takes about 30 % less time on a CPU. A fit keeps ``h @ W``, faster
+    there (an epoch on 1,000,000 x 100 in batches of 1,024 takes about a
+    third less time). A sparse ``h`` (:class:`_sparse.SparseRows`) is
+    multiplied as is.
     """
-    if by_model and not isinstance(h, SparseRows):
-        return (W.T @ h.T).T + b
-    return h @ W + b
-
-
-def raw_output(params, X, hidden_activation, by_model=False):
-    """The output layer's pre-activation ``z``, as ``_forward.raw_output``; ``by_model`` as in :func:`_dense`."""
-    h = X
-    for W, b in params[:-1]:
-        h = ACTIVATIONS[hidden_activation](_dense(h, W, b, by_model), jnp)
-    W, b = params[-1]
-    return _dense(h, W, b, by_model)
+    if isinstance(h, SparseRows):
+        return h @ W
+    return (W.T @ h.T).T
 
 
 def row_losses(loss, output_activation, z, y, huber_delta):
@@ -103,12 +94,12 @@ def weighted_mean_loss(params, X, y, w, loss, hidden_activation, output_activati
     """Sample-weighted mean loss; rows of weight zero contribute nothing.
 
     Returns the mean and the sum of the weights; an all-zero batch has a mean
-    of zero. ``by_model``: laid out for a search's program (see :func:`_dense`),
-    the weighted sum taken as a product, which XLA's CPU backend then runs
-    as one matrix-vector product over the models where it runs the
-    reduction ``sum(w * values)`` several times slower.
+    of zero. ``by_model``: laid out for a search's program (see
+    :func:`by_model_product`), the weighted sum taken as a product, which
+    XLA's CPU backend then runs as one matrix-vector product over the models
+    where it runs the reduction ``sum(w * values)`` several times slower.
     """
-    z = raw_output(params, X, hidden_activation, by_model)
+    z = raw_output(params, X, hidden_activation, jnp, by_model_product if by_model else operator.matmul)
     values = row_losses(loss, output_activation, z, y, huber_delta)
     wsum = w.sum()
     total = jnp.dot(w, values) if by_model else jnp.sum(w * values)
@@ -117,7 +108,7 @@ def weighted_mean_loss(params, X, y, w, loss, hidden_activation, output_activati
 
 def r2_score(params, X, y, w, hidden_activation, output_activation):
     """Weighted R^2 averaged over outputs, as ``RegressorMixin.score``."""
-    pred = ACTIVATIONS[output_activation](raw_output(params, X, hidden_activation), jnp)
+    pred = forward(params, X, hidden_activation, output_activation, xp=jnp)
     wsum = w.sum()
     mean = (w[:, None] * y).sum(0) / wsum
     ss_res = (w[:, None] * (y - pred) ** 2).sum(0)
@@ -133,7 +124,7 @@ def accuracy_score(params, X, y, w, hidden_activation, output_activation):
     A row of several labels counts as right only if all its labels are
     (subset accuracy, as ``accuracy_score``).
     """
-    z = raw_output(params, X, hidden_activation)
+    z = raw_output(params, X, hidden_activation, xp=jnp)
     if output_activation == "softmax":
         right = jnp.argmax(z, axis=1) == jnp.argmax(y, axis=1)
     else:

@@ -41,7 +41,7 @@ class ModelConfig(NamedTuple):
     hidden_activation: str
     output_activation: str
     loss: str
-    by_model: bool = False  # a search's program: the loss laid out model by model (see _model._dense)
+    by_model: bool = False  # a search's program: the loss laid out model by model (see _model.by_model_product)
 
 
 class EpochConfig(NamedTuple):
@@ -455,7 +455,7 @@ def search_epochs(config, state, data, validation, hyper, n_epochs, block_orders
 
 
 def _by_model(config):
-    """``config`` with the model's loss laid out for many models (see :func:`_model._dense`)."""
+    """``config`` with the model's loss laid out for many models (see :func:`_model.by_model_product`)."""
     return config._replace(model=config.model._replace(by_model=True))
 
 
